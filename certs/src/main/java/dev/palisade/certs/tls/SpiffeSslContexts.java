@@ -1,0 +1,165 @@
+package dev.palisade.certs.tls;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.palisade.certs.bundle.TrustBundleSet;
+import dev.palisade.certs.x509.SvidVerifier;
+import dev.palisade.certs.x509.X509Svid;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslContextOption;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds Netty {@link SslContext}s for mutual TLS between workloads from an {@link X509Svid} and a
+ * {@link TrustBundleSet}.
+ *
+ * <p>Both sides present their SVID and require the other's: the server asks for a client certificate
+ * and refuses a handshake without one. Peers are verified by {@link SpiffeTrustManager}. Protocols:
+ * TLS 1.3, plus TLS 1.2 restricted to ECDHE with AEAD ciphers when {@link TlsOptions#minVersion()} is
+ * 1.2. With BoringSSL, the key-exchange groups are set in the order of {@link TlsOptions#groups()};
+ * a group this BoringSSL build does not know (for example {@code X25519MLKEM768} in an older one) is
+ * dropped with a log line rather than failing start-up.
+ *
+ * <p>Each built context has its own session cache, so a context built after a certificate or bundle
+ * change never resumes a session that was authenticated under the old one (Envoy CVE-2022-21654).
+ */
+public final class SpiffeSslContexts {
+    private static final Logger logger = LoggerFactory.getLogger(SpiffeSslContexts.class);
+
+    /** TLS 1.3 suites first, then the TLS 1.2 ECDHE AEAD suites (used only when 1.2 is enabled). */
+    static final List<String> CIPHERS = List.of(
+            "TLS_AES_128_GCM_SHA256",
+            "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+    private SpiffeSslContexts() {}
+
+    /** A server context that requires and verifies client SVIDs, accepting any verified peer. */
+    public static SslContext forServer(X509Svid svid, TrustBundleSet bundles, TlsOptions options) throws SSLException {
+        return forServer(svid, bundles, options, PeerAuthorizer.anyVerified(), Clock.systemUTC());
+    }
+
+    /** A server context that requires client SVIDs and admits only those {@code authorizer} accepts. */
+    public static SslContext forServer(
+            X509Svid svid, TrustBundleSet bundles, TlsOptions options, PeerAuthorizer authorizer, Clock clock)
+            throws SSLException {
+        requireNonNull(svid, "svid");
+        SslContextBuilder builder =
+                SslContextBuilder.forServer(svid.privateKey(), svid.chain()).clientAuth(ClientAuth.REQUIRE);
+        return build(builder, bundles, options, authorizer, clock, true);
+    }
+
+    /** A client context that presents {@code svid} and accepts a server only if {@code authorizer} does. */
+    public static SslContext forClient(
+            X509Svid svid, TrustBundleSet bundles, TlsOptions options, PeerAuthorizer authorizer) throws SSLException {
+        return forClient(svid, bundles, options, authorizer, Clock.systemUTC());
+    }
+
+    /** A client context that presents {@code svid} and accepts a server only if {@code authorizer} does. */
+    public static SslContext forClient(
+            X509Svid svid, TrustBundleSet bundles, TlsOptions options, PeerAuthorizer authorizer, Clock clock)
+            throws SSLException {
+        requireNonNull(svid, "svid");
+        SslContextBuilder builder = SslContextBuilder.forClient()
+                .keyManager(svid.privateKey(), svid.chain())
+                // Identity is the SPIFFE ID, checked by the trust manager; there is no DNS name to verify.
+                .endpointIdentificationAlgorithm(null);
+        return build(builder, bundles, options, authorizer, clock, false);
+    }
+
+    /** The provider {@code options} resolves to on this machine. */
+    public static SslProvider resolveProvider(TlsProvider provider) {
+        return switch (provider) {
+            case JDK -> SslProvider.JDK;
+            case OPENSSL -> {
+                if (!OpenSsl.isAvailable()) {
+                    throw new IllegalStateException(
+                            "TLS provider OPENSSL requested, but netty-tcnative is not available: "
+                                    + OpenSsl.unavailabilityCause());
+                }
+                yield SslProvider.OPENSSL;
+            }
+            case AUTO -> OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+        };
+    }
+
+    private static SslContext build(
+            SslContextBuilder builder,
+            TrustBundleSet bundles,
+            TlsOptions options,
+            PeerAuthorizer authorizer,
+            Clock clock,
+            boolean server)
+            throws SSLException {
+        requireNonNull(bundles, "bundles");
+        requireNonNull(options, "options");
+        requireNonNull(authorizer, "authorizer");
+        SslProvider provider = resolveProvider(options.provider());
+        SvidVerifier verifier = SvidVerifier.of(bundles, clock, options.clockSkew());
+        builder.sslProvider(provider)
+                .trustManager(new SpiffeTrustManager(verifier, authorizer))
+                .protocols(protocols(options.minVersion()))
+                .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
+        if (!options.alpn().isEmpty()) {
+            builder.applicationProtocolConfig(new ApplicationProtocolConfig(
+                    ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                    options.alpn()));
+        }
+        if (provider == SslProvider.OPENSSL) {
+            List<String> groups = supportedGroups(options.groups());
+            builder.option(OpenSslContextOption.GROUPS, groups.toArray(new String[0]));
+        }
+        try {
+            return builder.build();
+        } catch (SSLException e) {
+            throw new SSLException(
+                    "cannot build the " + (server ? "server" : "client") + " TLS context (" + provider + "): "
+                            + e.getMessage(),
+                    e);
+        }
+    }
+
+    private static String[] protocols(TlsVersion minVersion) {
+        return minVersion == TlsVersion.TLS_1_2
+                ? new String[] {TlsVersion.TLS_1_3.protocolName(), TlsVersion.TLS_1_2.protocolName()}
+                : new String[] {TlsVersion.TLS_1_3.protocolName()};
+    }
+
+    /**
+     * The subset of {@code wanted} this BoringSSL build accepts, in order. Each group is probed once
+     * by building a throw-away client context with it alone.
+     */
+    static List<String> supportedGroups(List<String> wanted) throws SSLException {
+        List<String> supported = new ArrayList<>();
+        for (String group : wanted) {
+            if (GroupSupport.isSupported(group)) {
+                supported.add(group);
+            } else {
+                logger.info("TLS key-exchange group {} is not offered by this BoringSSL build; skipping it", group);
+            }
+        }
+        if (supported.isEmpty()) {
+            throw new SSLException("none of the key-exchange groups " + wanted + " is supported by BoringSSL");
+        }
+        return supported;
+    }
+}
