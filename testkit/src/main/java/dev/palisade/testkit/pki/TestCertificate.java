@@ -76,6 +76,15 @@ public final class TestCertificate {
                 .build();
     }
 
+    /**
+     * Wraps an existing CA certificate and its key (for example the product CA's) so that the builder can mint
+     * deliberately broken leaves under it. The wrapped certificate is treated as a root: it is never part of
+     * {@link #chain()} of what it issues.
+     */
+    public static TestCertificate wrap(X509Certificate certificate, PrivateKey privateKey) {
+        return new TestCertificate(certificate, new KeyPair(certificate.getPublicKey(), privateKey), null);
+    }
+
     /** A valid SVID leaf with {@code spiffeId} as its one URI SAN, signed by {@code issuer}. */
     public static TestCertificate leaf(String spiffeId, TestCertificate issuer) {
         return builder().uri(spiffeId).issuedBy(issuer).build();
