@@ -95,7 +95,12 @@ public final class SpiffeId {
     public static SpiffeId forWorkload(TrustDomain trustDomain, String namespace, String serviceAccount) {
         requireNonNull(namespace, "namespace");
         requireNonNull(serviceAccount, "serviceAccount");
-        return of(trustDomain, "/ns/" + namespace + "/sa/" + serviceAccount);
+        String path = "/ns/" + namespace + "/sa/" + serviceAccount;
+        if (namespace.indexOf('/') >= 0 || serviceAccount.indexOf('/') >= 0) {
+            // Each must be one segment, or "a/sa/b" as a namespace would forge another workload's ID.
+            throw new InvalidSpiffeIdException(SpiffeIdRule.PATH_CHARACTERS, SCHEME_PREFIX + trustDomain.name() + path);
+        }
+        return of(trustDomain, path);
     }
 
     private static void validatePath(String path, String input) {
