@@ -1,0 +1,69 @@
+package dev.palisade.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code palisade} command: the root of the command tree and the main class of {@code palisade.jar}.
+ *
+ * <p>Subcommands are registered here, one per concern; each prints through {@code spec.commandLine().getOut()} and
+ * {@code getErr()} so that tests can run the whole tree in-process with {@link #newCommandLine()}. The standard help
+ * options and the exit-code list are inherited by every subcommand. Exit codes: 0 success, 1 the command failed, 2
+ * invalid usage (picocli's defaults, reported by {@link UsageErrorHandler} and {@link FailureHandler}).
+ */
+@Command(
+        name = "palisade",
+        scope = ScopeType.INHERIT,
+        mixinStandardHelpOptions = true,
+        versionProvider = Palisade.VersionProvider.class,
+        description =
+                "A security sidecar mesh for Kubernetes: SPIFFE mTLS, L7 authorization, tamper-evident flow logs.",
+        synopsisSubcommandLabel = "COMMAND",
+        commandListHeading = "%nCommands:%n",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success",
+            "1:the command failed",
+            "2:invalid usage (unknown flag, bad value, missing command)"
+        },
+        subcommands = {VersionCommand.class, CertsCommand.class, HelpCommand.class})
+public final class Palisade implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    /** Runs the command line and exits the JVM with its exit code. */
+    public static void main(String[] args) {
+        System.exit(newCommandLine().execute(args));
+    }
+
+    /**
+     * A fresh command tree with Palisade's error reporting; callers may replace its writers with {@link
+     * CommandLine#setOut} and {@link CommandLine#setErr} before {@link CommandLine#execute}.
+     */
+    public static CommandLine newCommandLine() {
+        return new CommandLine(new Palisade())
+                .setParameterExceptionHandler(new UsageErrorHandler())
+                .setExecutionExceptionHandler(new FailureHandler());
+    }
+
+    /** {@code palisade} without a command: the usage, and exit code 2. */
+    @Override
+    public Integer call() {
+        return MissingCommand.report(spec);
+    }
+
+    /** {@code palisade --version}: the stamped version and commit. */
+    static final class VersionProvider implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"palisade " + BuildInfo.load().describe()};
+        }
+    }
+}

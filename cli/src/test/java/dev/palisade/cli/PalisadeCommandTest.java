@@ -1,0 +1,126 @@
+package dev.palisade.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.NoSuchFileException;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+class PalisadeCommandTest {
+
+    private static final String VERSION =
+            System.getProperty("palisade.expectedVersion", BuildInfo.load().version());
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine commandLine = Palisade.newCommandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        return commandLine.execute(args);
+    }
+
+    @Test
+    void helpListsTheVersionAndCertsCommands() {
+        assertThat(run("--help")).isZero();
+
+        assertThat(out.toString())
+                .startsWith("Usage: palisade ")
+                .containsPattern("(?m)^\\s+version\\s+Print the version")
+                .containsPattern("(?m)^\\s+certs\\s+Workload identity")
+                .contains("Exit codes:");
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void versionPrintsTheProjectVersionTheRuntimeAndTheNativeLibraries() {
+        assertThat(run("version")).isZero();
+
+        assertThat(out.toString())
+                .startsWith("palisade " + VERSION)
+                .contains("java       " + System.getProperty("java.version"))
+                .containsPattern("(?m)^  epoll +(available|unavailable)")
+                .containsPattern("(?m)^  boringssl +(available|unavailable)");
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void versionFlagPrintsTheStampedVersionAndCommit() {
+        assertThat(run("--version")).isZero();
+
+        assertThat(out.toString().strip())
+                .isEqualTo("palisade " + BuildInfo.load().describe());
+        assertThat(out.toString()).startsWith("palisade " + VERSION);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "'--bogus', palisade",
+        "'version --bogus', palisade version",
+        "'certs --bogus', palisade certs",
+    })
+    void unknownFlagExitsWithTwoAndNamesTheFlag(String args, String command) {
+        assertThat(run(args.split(" "))).isEqualTo(2);
+
+        assertThat(err.toString())
+                .startsWith(command + ": Unknown option: '--bogus'")
+                .contains("Try '" + command + " --help' for more information.");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void mistypedCommandExitsWithTwoAndSuggestsTheRealOne() {
+        assertThat(run("verison")).isEqualTo(2);
+
+        assertThat(err.toString()).contains("'verison'").contains("Did you mean: palisade version");
+    }
+
+    @Test
+    void runWithoutACommandPrintsTheUsageAndExitsWithTwo() {
+        assertThat(run()).isEqualTo(2);
+
+        assertThat(err.toString()).startsWith("palisade: missing command").contains("Usage: palisade ");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void certsWithoutASubcommandPrintsItsUsageAndExitsWithTwo() {
+        assertThat(run("certs")).isEqualTo(2);
+
+        assertThat(err.toString()).startsWith("palisade certs: missing command").contains("Usage: palisade certs ");
+    }
+
+    @Test
+    void subcommandsInheritTheHelpOption() {
+        assertThat(run("certs", "--help")).isZero();
+
+        assertThat(out.toString()).startsWith("Usage: palisade certs ").contains("-h, --help");
+    }
+
+    @Test
+    void failingCommandPrintsOneLineAndExitsWithOne() {
+        CommandLine commandLine = new CommandLine(new Failing()).setExecutionExceptionHandler(new FailureHandler());
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+
+        assertThat(commandLine.execute()).isEqualTo(1);
+
+        assertThat(err.toString())
+                .isEqualTo("failing: NoSuchFileException: /tmp/missing/svid.crt" + System.lineSeparator());
+    }
+
+    @Command(name = "failing")
+    static final class Failing implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            throw new NoSuchFileException("/tmp/missing/svid.crt");
+        }
+    }
+}

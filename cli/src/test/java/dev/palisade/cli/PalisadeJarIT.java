@@ -1,0 +1,105 @@
+package dev.palisade.cli;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the shaded {@code palisade.jar} as a real process, the way the {@code ./palisade} launcher does. */
+@Timeout(value = 120, unit = SECONDS)
+class PalisadeJarIT {
+
+    private static final Path JAR = Path.of(System.getProperty("palisade.jar", "target/palisade.jar"));
+    private static final String VERSION = System.getProperty("palisade.expectedVersion", "");
+    private static final long PROCESS_TIMEOUT_SECONDS = 60;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void jarWasBuilt() {
+        assertThat(JAR).as("the shaded jar (mvn package builds it)").isRegularFile();
+    }
+
+    @Test
+    void versionReportsTheBuildAndExitsWithZero() throws Exception {
+        Result result = run("version");
+
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        assertThat(result.out())
+                .startsWith("palisade " + VERSION)
+                .containsPattern("(?m)^  java +\\S+")
+                .containsPattern("(?m)^  epoll +")
+                .containsPattern("(?m)^  boringssl +");
+    }
+
+    @Test
+    void shadedJarLoadsTheLinuxX8664NativeLibraries() throws Exception {
+        assumeThat(System.getProperty("os.name")).isEqualTo("Linux");
+        assumeThat(System.getProperty("os.arch")).isIn("amd64", "x86_64");
+
+        Result result = run("version");
+
+        assertThat(result.out())
+                .as(result.toString())
+                .containsPattern("(?m)^  epoll +available$")
+                .containsPattern("(?m)^  boringssl +available \\(BoringSSL\\)$");
+    }
+
+    @Test
+    void helpListsTheCommandsAndExitsWithZero() throws Exception {
+        Result result = run("--help");
+
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        assertThat(result.out())
+                .startsWith("Usage: palisade ")
+                .containsPattern("(?m)^\\s+version\\s")
+                .containsPattern("(?m)^\\s+certs\\s");
+        assertThat(result.err()).isEmpty();
+    }
+
+    @Test
+    void unknownFlagExitsWithTwoAndNamesTheFlag() throws Exception {
+        Result result = run("version", "--no-such-flag");
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+        assertThat(result.err()).startsWith("palisade version: Unknown option: '--no-such-flag'");
+        assertThat(result.out()).isEmpty();
+    }
+
+    private Result run(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-jar");
+        command.add(JAR.toString());
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
+        Process process = new ProcessBuilder(command)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
+        process.getOutputStream().close();
+        if (!process.waitFor(PROCESS_TIMEOUT_SECONDS, SECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new AssertionError(String.join(" ", command) + " did not exit within " + PROCESS_TIMEOUT_SECONDS
+                    + " s; stderr:\n" + Files.readString(err, StandardCharsets.UTF_8));
+        }
+        return new Result(
+                process.exitValue(),
+                Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    private record Result(int exitCode, String out, String err) {}
+}
