@@ -77,6 +77,34 @@ class PalisadeJarIT {
         assertThat(result.out()).isEmpty();
     }
 
+    @Test
+    void identityWalkthroughOfTheReadmeRunsAsRealProcesses() throws Exception {
+        String ca = dir.resolve("ca").toString();
+        String svid = dir.resolve("orders").toString();
+        Result init = run("certs", "init-ca", "--trust-domain", "demo.local", "--out", ca);
+        assertThat(init.exitCode()).as(init.toString()).isZero();
+        Result issue = run(
+                "certs",
+                "issue",
+                "--ca",
+                ca,
+                "--spiffe-id",
+                "spiffe://demo.local/ns/shop/sa/orders",
+                "--ttl",
+                "24h",
+                "--out",
+                svid);
+        assertThat(issue.exitCode()).as(issue.toString()).isZero();
+        Result inspect = run("certs", "inspect", svid + "/svid.crt", "--bundle", ca + "/bundle.pem");
+        assertThat(inspect.exitCode()).as(inspect.toString()).isZero();
+        assertThat(inspect.out())
+                .contains("spiffe://demo.local/ns/shop/sa/orders")
+                .contains("verification OK");
+
+        Result foreign = run("certs", "inspect", svid + "/svid.crt", "--bundle", svid + "/svid.crt");
+        assertThat(foreign.exitCode()).as("a leaf is no bundle: " + foreign).isEqualTo(2);
+    }
+
     private Result run(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
