@@ -162,9 +162,12 @@ public final class CertificateAuthority {
                     "chain: '" + ca.getSubjectX500Principal().getName() + "' is not a CA certificate");
         }
         boolean[] usage = ca.getKeyUsage();
-        if (usage != null && !(usage.length > 5 && usage[5])) {
+        if (usage == null || !(usage.length > 5 && usage[5])) {
+            // Verifiers (ours included) refuse leaves whose issuer lacks keyCertSign: refuse the CA now, not every
+            // connection later.
             throw new IllegalArgumentException(
-                    "chain: '" + ca.getSubjectX500Principal().getName() + "' lacks keyCertSign");
+                    "chain: '" + ca.getSubjectX500Principal().getName() + "' lacks keyUsage keyCertSign"
+                            + (usage == null ? " (no keyUsage extension)" : ""));
         }
         if (ca.getNotAfter().toInstant().isBefore(clock.instant())) {
             throw new IllegalArgumentException(

@@ -1,5 +1,6 @@
 package dev.palisade.certs.ca;
 
+import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -8,6 +9,7 @@ import java.security.SecureRandom;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -58,11 +60,14 @@ public enum KeyAlgorithm {
     /** The algorithm of {@code key}, if it is one Palisade accepts. */
     public static Optional<KeyAlgorithm> of(PublicKey key) {
         if (key instanceof ECPublicKey ec) {
-            return switch (ec.getParams().getCurve().getField().getFieldSize()) {
-                case 256 -> Optional.of(EC_P256);
-                case 384 -> Optional.of(EC_P384);
-                default -> Optional.empty();
-            };
+            // Compare the whole curve, not its size: brainpoolP256r1 and secp256k1 are 256-bit curves too.
+            if (sameCurve(ec.getParams(), P256)) {
+                return Optional.of(EC_P256);
+            }
+            if (sameCurve(ec.getParams(), P384)) {
+                return Optional.of(EC_P384);
+            }
+            return Optional.empty();
         }
         if (key instanceof RSAPublicKey rsa) {
             return switch (rsa.getModulus().bitLength()) {
@@ -73,6 +78,26 @@ public enum KeyAlgorithm {
             };
         }
         return Optional.empty();
+    }
+
+    private static final ECParameterSpec P256 = namedCurve("secp256r1");
+    private static final ECParameterSpec P384 = namedCurve("secp384r1");
+
+    private static ECParameterSpec namedCurve(String name) {
+        try {
+            AlgorithmParameters parameters = AlgorithmParameters.getInstance("EC");
+            parameters.init(new ECGenParameterSpec(name));
+            return parameters.getParameterSpec(ECParameterSpec.class);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JVM lacks the EC curve " + name, e);
+        }
+    }
+
+    private static boolean sameCurve(ECParameterSpec a, ECParameterSpec b) {
+        return a.getCurve().equals(b.getCurve())
+                && a.getGenerator().equals(b.getGenerator())
+                && a.getOrder().equals(b.getOrder())
+                && a.getCofactor() == b.getCofactor();
     }
 
     /** Parses {@code ec-p256}, {@code EC_P256}, {@code rsa-2048} and the like. */

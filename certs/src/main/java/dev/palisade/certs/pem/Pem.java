@@ -212,8 +212,7 @@ public final class Pem {
                 };
         if (privateKey instanceof ECKey a
                 && publicKey instanceof ECKey b
-                && a.getParams().getCurve().getField().getFieldSize()
-                        != b.getParams().getCurve().getField().getFieldSize()) {
+                && !a.getParams().getCurve().equals(b.getParams().getCurve())) {
             throw new PemException(source, "the private key does not match the certificate (different EC curves)");
         }
         if (privateKey instanceof RSAKey a

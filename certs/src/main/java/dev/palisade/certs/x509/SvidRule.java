@@ -43,6 +43,8 @@ public enum SvidRule {
     ISSUER_CANNOT_SIGN,
     /** The key is too weak: RSA under 2048 bits, or an EC curve other than P-256 / P-384. */
     WEAK_KEY,
+    /** A certificate of the chain is signed with a weak algorithm (SHA-1, MD5) or one Palisade does not know. */
+    WEAK_SIGNATURE,
     /** Any other RFC 5280 path-validation failure (path length, name constraints, critical extensions). */
     PATH_VALIDATION,
     /** The chain is valid, but the peer's SPIFFE ID is not the one this connection expects. */

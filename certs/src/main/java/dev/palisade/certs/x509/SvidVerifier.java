@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.palisade.certs.bundle.TrustBundle;
 import dev.palisade.certs.bundle.TrustBundleSet;
+import dev.palisade.certs.ca.KeyAlgorithm;
 import dev.palisade.certs.spiffe.InvalidSpiffeIdException;
 import dev.palisade.certs.spiffe.SpiffeId;
 import java.io.IOException;
@@ -110,6 +111,9 @@ public final class SvidVerifier {
                         SvidRule.UNKNOWN_TRUST_DOMAIN,
                         "no trust bundle for trust domain '" + id.trustDomain() + "' of " + id));
         List<X509Certificate> path = withoutTrailingRoots(chain, bundle);
+        for (int i = 0; i < path.size(); i++) {
+            verifySignatureAlgorithm(path.get(i), i == 0 ? "leaf" : "intermediate " + i);
+        }
         Instant now = clock.instant();
         for (int i = 0; i < path.size(); i++) {
             verifyValidity(path.get(i), i == 0 ? "leaf" : "intermediate " + i, now);
@@ -226,14 +230,39 @@ public final class SvidVerifier {
                         what + " has a " + rsa.getModulus().bitLength() + "-bit RSA key (minimum 2048)");
             }
         } else if (key instanceof ECPublicKey ec) {
-            int bits = ec.getParams().getCurve().getField().getFieldSize();
-            if (bits != 256 && bits != 384) {
+            if (KeyAlgorithm.of(ec).isEmpty()) {
                 throw new SvidVerificationException(
-                        SvidRule.WEAK_KEY, what + " uses an unsupported " + bits + "-bit EC curve");
+                        SvidRule.WEAK_KEY,
+                        what + " uses an EC curve other than P-256 or P-384 ("
+                                + ec.getParams().getCurve().getField().getFieldSize() + "-bit)");
             }
         } else {
             throw new SvidVerificationException(
                     SvidRule.WEAK_KEY, what + " has an unsupported " + key.getAlgorithm() + " key");
+        }
+    }
+
+    /**
+     * Signature algorithms a chain may use: ECDSA, RSA PKCS#1 v1.5 and RSA-PSS with SHA-256, SHA-384 or SHA-512, and
+     * Ed25519. SHA-1 and MD5 are refused: the JDK bans them only under its own built-in roots, and our roots are not
+     * among those.
+     */
+    static final Set<String> SIGNATURE_ALGORITHMS = Set.of(
+            "1.2.840.10045.4.3.2", // ecdsa-with-SHA256
+            "1.2.840.10045.4.3.3", // ecdsa-with-SHA384
+            "1.2.840.10045.4.3.4", // ecdsa-with-SHA512
+            "1.2.840.113549.1.1.11", // sha256WithRSAEncryption
+            "1.2.840.113549.1.1.12", // sha384WithRSAEncryption
+            "1.2.840.113549.1.1.13", // sha512WithRSAEncryption
+            "1.2.840.113549.1.1.10", // RSASSA-PSS
+            "1.3.101.112"); // Ed25519
+
+    private static void verifySignatureAlgorithm(X509Certificate cert, String what) throws SvidVerificationException {
+        if (!SIGNATURE_ALGORITHMS.contains(cert.getSigAlgOID())) {
+            throw new SvidVerificationException(
+                    SvidRule.WEAK_SIGNATURE,
+                    "the " + what + " certificate " + name(cert) + " is signed with " + cert.getSigAlgName()
+                            + " (expected SHA-256 or stronger)");
         }
     }
 

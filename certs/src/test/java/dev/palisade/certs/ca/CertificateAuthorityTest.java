@@ -116,6 +116,31 @@ class CertificateAuthorityTest {
     }
 
     @Test
+    void loadRefusesCaWithoutKeyUsage() {
+        TestCertificate root =
+                TestCertificate.builder().commonName("noku").ca().noKeyUsage().build();
+        assertThatThrownBy(() -> CertificateAuthority.load(
+                        TD,
+                        root.privateKey(),
+                        List.of(root.certificate()),
+                        TrustBundle.of(TD, List.of(root.certificate())),
+                        Clock.systemUTC()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no keyUsage extension");
+    }
+
+    @Test
+    void refusesKeysOnCurvesOtherThanP256AndP384() {
+        KeyPair k1 = KeyType.EC_SECP256K1.generate();
+        assertThat(KeyAlgorithm.of(k1.getPublic())).isEmpty();
+        assertThatThrownBy(() -> ca.issue(ORDERS, k1.getPublic(), Duration.ofHours(1)))
+                .isInstanceOfSatisfying(
+                        CsrException.class, e -> assertThat(e.reason()).isEqualTo(CsrException.Reason.KEY_NOT_ALLOWED));
+        assertThat(KeyAlgorithm.of(KeyAlgorithm.EC_P256.generate().getPublic())).contains(KeyAlgorithm.EC_P256);
+        assertThat(KeyAlgorithm.of(KeyAlgorithm.EC_P384.generate().getPublic())).contains(KeyAlgorithm.EC_P384);
+    }
+
+    @Test
     void loadRefusesLeafAsCa() {
         TestCertificate root = TestCertificate.root("r");
         TestCertificate leaf = TestCertificate.leaf("spiffe://example.org/a", root);

@@ -165,6 +165,13 @@ class SvidVerifierTest {
                 bad("1024-bit RSA leaf", SvidRule.WEAK_KEY, () -> leaf().keyType(KeyType.RSA_1024)
                         .build()
                         .chain()),
+                bad(
+                        "secp256k1 leaf (a 256-bit curve that is not P-256)",
+                        SvidRule.WEAK_KEY,
+                        () -> leaf().keyType(KeyType.EC_SECP256K1).build().chain()),
+                bad("SHA-1 signed leaf", SvidRule.WEAK_SIGNATURE, () -> leaf().signatureAlgorithm("SHA1withECDSA")
+                        .build()
+                        .chain()),
                 bad("intermediate that is not a CA", SvidRule.ISSUER_NOT_CA, () -> {
                     TestCertificate notCa = TestCertificate.builder()
                             .uri("spiffe://example.org/ns/x/sa/y")

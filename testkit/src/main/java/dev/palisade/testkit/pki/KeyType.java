@@ -10,6 +10,8 @@ import java.security.spec.ECGenParameterSpec;
 public enum KeyType {
     EC_P256("SHA256withECDSA"),
     EC_P384("SHA384withECDSA"),
+    /** A 256-bit curve that is not P-256 (Bitcoin's): for tests that curves are told apart by more than size. */
+    EC_SECP256K1("SHA256withECDSA"),
     RSA_1024("SHA256withRSA"),
     RSA_2048("SHA256withRSA");
 
@@ -36,6 +38,12 @@ public enum KeyType {
                 case EC_P384 -> {
                     generator = KeyPairGenerator.getInstance("EC");
                     generator.initialize(new ECGenParameterSpec("secp384r1"), new SecureRandom());
+                }
+                case EC_SECP256K1 -> {
+                    // The JDK dropped secp256k1; Bouncy Castle still has it.
+                    generator = KeyPairGenerator.getInstance(
+                            "EC", new org.bouncycastle.jce.provider.BouncyCastleProvider());
+                    generator.initialize(new ECGenParameterSpec("secp256k1"), new SecureRandom());
                 }
                 case RSA_1024 -> {
                     generator = KeyPairGenerator.getInstance("RSA");

@@ -184,6 +184,7 @@ public final class TestCertificate {
         private boolean omitExtendedKeyUsage;
         private @Nullable TestCertificate issuer;
         private @Nullable BigInteger serial;
+        private @Nullable String signatureAlgorithm;
 
         private Builder() {}
 
@@ -309,6 +310,12 @@ public final class TestCertificate {
             return this;
         }
 
+        /** Signs with {@code algorithm} (a JCA name such as {@code SHA1withECDSA}) instead of the key type's default. */
+        public Builder signatureAlgorithm(String algorithm) {
+            this.signatureAlgorithm = requireNonNull(algorithm, "algorithm");
+            return this;
+        }
+
         public Builder serial(BigInteger serial) {
             this.serial = requireNonNull(serial, "serial");
             return this;
@@ -322,8 +329,9 @@ public final class TestCertificate {
                     : X500Name.getInstance(
                             issuer.certificate.getSubjectX500Principal().getEncoded());
             PrivateKey signingKey = issuer == null ? keys.getPrivate() : issuer.privateKey();
-            String signatureAlgorithm =
-                    issuer == null ? keyType.signatureAlgorithm() : signatureAlgorithmFor(issuer.certificate);
+            String algorithm = signatureAlgorithm != null
+                    ? signatureAlgorithm
+                    : issuer == null ? keyType.signatureAlgorithm() : signatureAlgorithmFor(issuer.certificate);
             try {
                 JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
                 X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
@@ -368,8 +376,7 @@ public final class TestCertificate {
                             extensions.createAuthorityKeyIdentifier(issuer.certificate.getPublicKey()));
                 }
                 X509Certificate cert = new JcaX509CertificateConverter()
-                        .getCertificate(
-                                builder.build(new JcaContentSignerBuilder(signatureAlgorithm).build(signingKey)));
+                        .getCertificate(builder.build(new JcaContentSignerBuilder(algorithm).build(signingKey)));
                 return new TestCertificate(cert, keys, issuer);
             } catch (IOException | CertificateException | OperatorCreationException | NoSuchAlgorithmException e) {
                 throw new IllegalStateException("cannot mint test certificate " + commonName, e);
