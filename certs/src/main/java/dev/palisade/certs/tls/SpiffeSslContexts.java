@@ -88,8 +88,14 @@ public final class SpiffeSslContexts {
      */
     public static SslContext forAnonymousClient(TrustBundleSet bundles, TlsOptions options, PeerAuthorizer authorizer)
             throws SSLException {
+        return forAnonymousClient(bundles, options, authorizer, Clock.systemUTC());
+    }
+
+    /** {@link #forAnonymousClient(TrustBundleSet, TlsOptions, PeerAuthorizer)} with an explicit clock. */
+    public static SslContext forAnonymousClient(
+            TrustBundleSet bundles, TlsOptions options, PeerAuthorizer authorizer, Clock clock) throws SSLException {
         SslContextBuilder builder = SslContextBuilder.forClient().endpointIdentificationAlgorithm(null);
-        return build(builder, bundles, options, authorizer, Clock.systemUTC(), false);
+        return build(builder, bundles, options, authorizer, clock, false);
     }
 
     /** A client context that presents {@code svid} and accepts a server only if {@code authorizer} does. */
