@@ -60,10 +60,42 @@ public final class SpiffeSslContexts {
     public static SslContext forServer(
             X509Svid svid, TrustBundleSet bundles, TlsOptions options, PeerAuthorizer authorizer, Clock clock)
             throws SSLException {
+        return forServer(svid, bundles, options, authorizer, clock, true);
+    }
+
+    /**
+     * A server context that verifies client SVIDs when presented, and requires one only when
+     * {@code requireClientCertificate}. The control plane uses the optional form on its gRPC port: a workload with
+     * no SVID yet must reach the identity service, and every other service there checks the peer identity itself.
+     */
+    public static SslContext forServer(
+            X509Svid svid,
+            TrustBundleSet bundles,
+            TlsOptions options,
+            PeerAuthorizer authorizer,
+            Clock clock,
+            boolean requireClientCertificate)
+            throws SSLException {
         requireNonNull(svid, "svid");
-        SslContextBuilder builder =
-                SslContextBuilder.forServer(svid.privateKey(), svid.chain()).clientAuth(ClientAuth.REQUIRE);
+        SslContextBuilder builder = SslContextBuilder.forServer(svid.privateKey(), svid.chain())
+                .clientAuth(requireClientCertificate ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
         return build(builder, bundles, options, authorizer, clock, true);
+    }
+
+    /**
+     * A client context that presents no certificate and verifies the server as an X.509-SVID: for a workload's
+     * first call to the identity service, before it has an SVID of its own.
+     */
+    public static SslContext forAnonymousClient(TrustBundleSet bundles, TlsOptions options, PeerAuthorizer authorizer)
+            throws SSLException {
+        return forAnonymousClient(bundles, options, authorizer, Clock.systemUTC());
+    }
+
+    /** {@link #forAnonymousClient(TrustBundleSet, TlsOptions, PeerAuthorizer)} with an explicit clock. */
+    public static SslContext forAnonymousClient(
+            TrustBundleSet bundles, TlsOptions options, PeerAuthorizer authorizer, Clock clock) throws SSLException {
+        SslContextBuilder builder = SslContextBuilder.forClient().endpointIdentificationAlgorithm(null);
+        return build(builder, bundles, options, authorizer, clock, false);
     }
 
     /** A client context that presents {@code svid} and accepts a server only if {@code authorizer} does. */

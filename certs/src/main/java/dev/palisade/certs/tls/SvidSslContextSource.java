@@ -23,6 +23,7 @@ public final class SvidSslContextSource {
     private final PeerAuthorizer serverSideAuthorizer;
     private final PeerAuthorizer clientSideAuthorizer;
     private final Clock clock;
+    private final boolean requireClientCertificate;
     // Written by update(), read by every new connection: volatile publishes the whole pair at once.
     private volatile Contexts current;
 
@@ -38,10 +39,27 @@ public final class SvidSslContextSource {
             PeerAuthorizer clientSideAuthorizer,
             Clock clock)
             throws SSLException {
+        this(svid, bundles, options, serverSideAuthorizer, clientSideAuthorizer, clock, true);
+    }
+
+    /**
+     * @param requireClientCertificate false for a server that must also accept callers without an SVID yet (the
+     *     control plane's gRPC port); presented client certificates are verified either way
+     */
+    public SvidSslContextSource(
+            X509Svid svid,
+            TrustBundleSet bundles,
+            TlsOptions options,
+            PeerAuthorizer serverSideAuthorizer,
+            PeerAuthorizer clientSideAuthorizer,
+            Clock clock,
+            boolean requireClientCertificate)
+            throws SSLException {
         this.options = requireNonNull(options, "options");
         this.serverSideAuthorizer = requireNonNull(serverSideAuthorizer, "serverSideAuthorizer");
         this.clientSideAuthorizer = requireNonNull(clientSideAuthorizer, "clientSideAuthorizer");
         this.clock = requireNonNull(clock, "clock");
+        this.requireClientCertificate = requireClientCertificate;
         this.current = build(svid, bundles);
     }
 
@@ -53,7 +71,8 @@ public final class SvidSslContextSource {
     private Contexts build(X509Svid svid, TrustBundleSet bundles) throws SSLException {
         requireNonNull(svid, "svid");
         requireNonNull(bundles, "bundles");
-        SslContext server = SpiffeSslContexts.forServer(svid, bundles, options, serverSideAuthorizer, clock);
+        SslContext server = SpiffeSslContexts.forServer(
+                svid, bundles, options, serverSideAuthorizer, clock, requireClientCertificate);
         SslContext client = SpiffeSslContexts.forClient(svid, bundles, options, clientSideAuthorizer, clock);
         return new Contexts(svid, bundles, server, client);
     }

@@ -12,6 +12,7 @@ import dev.palisade.certs.spiffe.TrustDomain;
 import dev.palisade.certs.x509.SvidRule;
 import dev.palisade.certs.x509.SvidVerificationException;
 import dev.palisade.certs.x509.X509Svid;
+import dev.palisade.testkit.net.TlsTestPeer;
 import dev.palisade.testkit.pki.TestCertificate;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -24,9 +25,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLSession;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -58,6 +61,10 @@ class MutualTlsIT {
 
     /** A certificate as a CA-signed test fixture: the key and the chain a peer would send. */
     record Presented(PrivateKey key, List<X509Certificate> chain) {}
+
+    static Optional<String> peerId(SSLSession session) {
+        return PeerIdentity.of(session).map(Object::toString);
+    }
 
     static X509Svid issue(SpiffeId id) {
         try {
@@ -229,7 +236,7 @@ class MutualTlsIT {
     void serverRefusesBadClientCertificate(TlsProvider provider, String name, SvidRule rule, Supplier<Presented> bad)
             throws Exception {
         SslContext server = SpiffeSslContexts.forServer(issue(SERVER_ID), bundlesWithOtherDomain, options(provider));
-        try (TlsTestPeer peer = new TlsTestPeer(server);
+        try (TlsTestPeer peer = new TlsTestPeer(server, MutualTlsIT::peerId);
                 TlsTestPeer.Client client = peer.connect(rawClient(bad.get()))) {
             TlsTestPeer.Handshake atServer = peer.nextServerHandshake();
             assertThat(atServer.success()).as("server handshake with %s", name).isFalse();
@@ -247,7 +254,7 @@ class MutualTlsIT {
             throws Exception {
         SslContext client = SpiffeSslContexts.forClient(
                 issue(CLIENT_ID), bundlesWithOtherDomain, options(provider), PeerAuthorizer.memberOf(TD));
-        try (TlsTestPeer peer = new TlsTestPeer(rawServer(bad.get()));
+        try (TlsTestPeer peer = new TlsTestPeer(rawServer(bad.get()), MutualTlsIT::peerId);
                 TlsTestPeer.Client connection = peer.connect(client)) {
             TlsTestPeer.Handshake atClient = connection.handshake();
             assertThat(atClient.success()).as("client handshake with %s", name).isFalse();
@@ -265,7 +272,7 @@ class MutualTlsIT {
                 .sslProvider(SpiffeSslContexts.resolveProvider(provider))
                 .trustManager(InsecureTrustManagerFactory.INSTANCE)
                 .build();
-        try (TlsTestPeer peer = new TlsTestPeer(server);
+        try (TlsTestPeer peer = new TlsTestPeer(server, MutualTlsIT::peerId);
                 TlsTestPeer.Client client = peer.connect(anonymous)) {
             assertThat(peer.nextServerHandshake().success()).isFalse();
             client.closed.get(10, TimeUnit.SECONDS);
@@ -284,7 +291,7 @@ class MutualTlsIT {
                 bundles,
                 options(provider),
                 PeerAuthorizer.exactly(SpiffeId.forWorkload(TD, "shop", "orders")));
-        try (TlsTestPeer peer = new TlsTestPeer(server);
+        try (TlsTestPeer peer = new TlsTestPeer(server, MutualTlsIT::peerId);
                 TlsTestPeer.Client connection = peer.connect(client)) {
             TlsTestPeer.Handshake atClient = connection.handshake();
             assertThat(atClient.success()).isFalse();
@@ -304,14 +311,15 @@ class MutualTlsIT {
                 .trustManager(InsecureTrustManagerFactory.INSTANCE)
                 .protocols("TLSv1.2")
                 .build();
-        try (TlsTestPeer peer =
-                        new TlsTestPeer(SpiffeSslContexts.forServer(issue(SERVER_ID), bundles, options(provider)));
+        try (TlsTestPeer peer = new TlsTestPeer(
+                        SpiffeSslContexts.forServer(issue(SERVER_ID), bundles, options(provider)),
+                        MutualTlsIT::peerId);
                 TlsTestPeer.Client client = peer.connect(tls12Client)) {
             assertThat(peer.nextServerHandshake().success()).isFalse();
         }
         SslContext floor12 = SpiffeSslContexts.forServer(
                 issue(SERVER_ID), bundles, options(provider).withMinVersion(TlsVersion.TLS_1_2));
-        try (TlsTestPeer peer = new TlsTestPeer(floor12);
+        try (TlsTestPeer peer = new TlsTestPeer(floor12, MutualTlsIT::peerId);
                 TlsTestPeer.Client client = peer.connect(tls12Client)) {
             TlsTestPeer.Handshake atServer = peer.nextServerHandshake();
             assertThat(atServer.success()).isTrue();
@@ -335,7 +343,7 @@ class MutualTlsIT {
         SslContext server = SpiffeSslContexts.forServer(issue(SERVER_ID), bundles, options(serverProvider));
         SslContext client = SpiffeSslContexts.forClient(
                 issue(CLIENT_ID), bundles, options(clientProvider), PeerAuthorizer.exactly(SERVER_ID));
-        try (TlsTestPeer peer = new TlsTestPeer(server);
+        try (TlsTestPeer peer = new TlsTestPeer(server, MutualTlsIT::peerId);
                 TlsTestPeer.Client connection = peer.connect(client)) {
             TlsTestPeer.Handshake atClient = connection.handshake();
             assertThat(atClient.success())
@@ -379,7 +387,7 @@ class MutualTlsIT {
                 Clock.systemUTC());
         SslContext client = SpiffeSslContexts.forClient(
                 issue(CLIENT_ID), bundles, options(provider), PeerAuthorizer.exactly(SERVER_ID));
-        try (TlsTestPeer peer = new TlsTestPeer(source.server());
+        try (TlsTestPeer peer = new TlsTestPeer(source::server, MutualTlsIT::peerId);
                 TlsTestPeer.Client before = peer.connect(client)) {
             assertThat(before.handshake().success()).isTrue();
             assertThat(before.nextLine()).isEqualTo(CLIENT_ID.toString());
@@ -389,7 +397,6 @@ class MutualTlsIT {
 
             X509Svid second = issue(SERVER_ID);
             source.update(second, bundles);
-            peer.serverContext(source.server());
 
             before.send("still here\n");
             assertThat(before.nextLine()).isEqualTo("still here");

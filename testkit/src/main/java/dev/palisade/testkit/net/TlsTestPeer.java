@@ -1,4 +1,4 @@
-package dev.palisade.certs.tls;
+package dev.palisade.testkit.net;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -22,36 +22,51 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLSession;
 
 /**
- * A loopback TLS server and client for handshake tests. The server answers each completed handshake with the
- * peer's SPIFFE ID and a newline, then echoes whatever the client sends; every handshake's outcome is queued in
- * {@link #serverHandshakes}.
+ * A loopback TLS server and client for handshake tests. The server answers each completed handshake with a line
+ * describing the peer (by default nothing; certs tests pass a function printing its SPIFFE ID), then echoes whatever
+ * the client sends; every handshake's outcome is queued in {@link #serverHandshakes}. The server takes its
+ * {@link SslContext} from a supplier at each accept, so a test can rotate certificates under it.
  */
-final class TlsTestPeer implements AutoCloseable {
+public final class TlsTestPeer implements AutoCloseable {
 
     /** The outcome of one handshake on one side. */
-    record Handshake(boolean success, Optional<String> peerId, String protocol, Throwable cause) {}
+    public record Handshake(boolean success, Optional<String> peerId, String protocol, Throwable cause) {}
 
-    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    final LinkedBlockingQueue<Handshake> serverHandshakes = new LinkedBlockingQueue<>();
-    private volatile SslContext serverContext;
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    public final LinkedBlockingQueue<Handshake> serverHandshakes = new LinkedBlockingQueue<>();
+    private final Supplier<SslContext> serverContext;
+    private final Function<SSLSession, Optional<String>> describePeer;
     private final Channel serverChannel;
 
-    TlsTestPeer(SslContext serverContext) throws InterruptedException {
+    /** A server with a fixed context whose greeting is the peer's description, or {@code (none)}. */
+    public TlsTestPeer(SslContext serverContext, Function<SSLSession, Optional<String>> describePeer)
+            throws InterruptedException {
+        this(() -> serverContext, describePeer);
+    }
+
+    /** A server that takes a fresh context from {@code serverContext} for every connection. */
+    public TlsTestPeer(Supplier<SslContext> serverContext, Function<SSLSession, Optional<String>> describePeer)
+            throws InterruptedException {
         this.serverContext = serverContext;
+        this.describePeer = describePeer;
         serverChannel = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        SslHandler ssl = TlsTestPeer.this.serverContext.newHandler(ch.alloc());
+                        SslHandler ssl = TlsTestPeer.this.serverContext.get().newHandler(ch.alloc());
                         ch.pipeline().addLast(ssl);
                         ch.pipeline().addLast(new EchoHandler());
                         ssl.handshakeFuture().addListener(f -> {
                             if (f.isSuccess()) {
-                                Optional<String> peer = PeerIdentity.of(ssl).map(Object::toString);
+                                Optional<String> peer =
+                                        describePeer.apply(ssl.engine().getSession());
                                 serverHandshakes.add(new Handshake(
                                         true, peer, ssl.engine().getSession().getProtocol(), new Exception("none")));
                                 ch.writeAndFlush(
@@ -67,20 +82,16 @@ final class TlsTestPeer implements AutoCloseable {
                 .channel();
     }
 
-    void serverContext(SslContext context) {
-        this.serverContext = context;
-    }
-
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return (InetSocketAddress) serverChannel.localAddress();
     }
 
     /** A client connection: its handshake outcome and the lines the server sent. */
-    final class Client implements AutoCloseable {
-        final Channel channel;
-        final SslHandler ssl;
-        final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        final CompletableFuture<Void> closed = new CompletableFuture<>();
+    public final class Client implements AutoCloseable {
+        public final Channel channel;
+        public final SslHandler ssl;
+        public final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        public final CompletableFuture<Void> closed = new CompletableFuture<>();
 
         Client(SslContext context) throws InterruptedException {
             CompletableFuture<SslHandler> handler = new CompletableFuture<>();
@@ -104,14 +115,14 @@ final class TlsTestPeer implements AutoCloseable {
             ssl = handler.join();
         }
 
-        Handshake handshake() throws InterruptedException {
+        public Handshake handshake() throws InterruptedException {
             if (!ssl.handshakeFuture().await(10, TimeUnit.SECONDS)) {
                 throw new AssertionError("client handshake did not finish in 10 s");
             }
             if (ssl.handshakeFuture().isSuccess()) {
                 return new Handshake(
                         true,
-                        PeerIdentity.of(ssl).map(Object::toString),
+                        describePeer.apply(ssl.engine().getSession()),
                         ssl.engine().getSession().getProtocol(),
                         new Exception("none"));
             }
@@ -119,7 +130,7 @@ final class TlsTestPeer implements AutoCloseable {
                     false, Optional.empty(), "", ssl.handshakeFuture().cause());
         }
 
-        String nextLine() throws InterruptedException {
+        public String nextLine() throws InterruptedException {
             String line = lines.poll(10, TimeUnit.SECONDS);
             if (line == null) {
                 throw new AssertionError("no line from the server in 10 s");
@@ -127,7 +138,7 @@ final class TlsTestPeer implements AutoCloseable {
             return line;
         }
 
-        void send(String text) {
+        public void send(String text) {
             channel.writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII));
         }
 
@@ -137,11 +148,11 @@ final class TlsTestPeer implements AutoCloseable {
         }
     }
 
-    Client connect(SslContext context) throws InterruptedException {
+    public Client connect(SslContext context) throws InterruptedException {
         return new Client(context);
     }
 
-    Handshake nextServerHandshake() throws InterruptedException {
+    public Handshake nextServerHandshake() throws InterruptedException {
         Handshake h = serverHandshakes.poll(10, TimeUnit.SECONDS);
         if (h == null) {
             throw new AssertionError("no server-side handshake outcome in 10 s");

@@ -1,0 +1,191 @@
+package dev.palisade.controlplane.admin;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A small read-only HTTP/1.1 server: {@code GET /ready} (200 or 503), {@code GET /live}, {@code GET /metrics}, and
+ * any extra text endpoints the caller registers. Requests bigger than 8 KiB, other methods (405) and other paths
+ * (404) are answered and never reach a handler; idle connections close after 30 seconds.
+ */
+public final class AdminServer implements AutoCloseable {
+    private static final Logger logger = LoggerFactory.getLogger(AdminServer.class);
+    static final int MAX_REQUEST_BYTES = 8 * 1024;
+
+    /** A text endpoint: content type and body, computed per request. */
+    public record Endpoint(String contentType, Supplier<String> body) {}
+
+    private final Channel channel;
+
+    private AdminServer(Channel channel) {
+        this.channel = channel;
+    }
+
+    /**
+     * Binds the admin server.
+     *
+     * @param endpoints extra GET endpoints by exact path, besides /ready, /live and /metrics
+     */
+    public static AdminServer start(
+            EventLoopGroup group,
+            InetSocketAddress address,
+            BooleanSupplier ready,
+            ControlPlaneMetrics metrics,
+            Map<String, Endpoint> endpoints)
+            throws InterruptedException {
+        requireNonNull(ready, "ready");
+        requireNonNull(metrics, "metrics");
+        Map<String, Endpoint> routes = Map.copyOf(endpoints);
+        Channel channel = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast(new ReadTimeoutHandler(30, TimeUnit.SECONDS))
+                                .addLast(new HttpServerCodec(4096, MAX_REQUEST_BYTES, MAX_REQUEST_BYTES))
+                                .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                                .addLast(new Handler(ready, metrics, routes));
+                    }
+                })
+                .bind(address)
+                .sync()
+                .channel();
+        logger.info("admin server listening on {}", channel.localAddress());
+        return new AdminServer(channel);
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+    }
+
+    private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final BooleanSupplier ready;
+        private final ControlPlaneMetrics metrics;
+        private final Map<String, Endpoint> routes;
+
+        Handler(BooleanSupplier ready, ControlPlaneMetrics metrics, Map<String, Endpoint> routes) {
+            this.ready = ready;
+            this.metrics = metrics;
+            this.routes = routes;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            if (!request.decoderResult().isSuccess()) {
+                respond(ctx, request, HttpResponseStatus.BAD_REQUEST, "text/plain", "malformed request\n", true);
+                return;
+            }
+            String path = new QueryStringDecoder(request.uri()).path();
+            Endpoint endpoint =
+                    switch (path) {
+                        case "/ready" -> null;
+                        case "/live" -> new Endpoint("text/plain", () -> "live\n");
+                        case "/metrics" -> new Endpoint("text/plain; version=0.0.4; charset=utf-8", metrics::scrape);
+                        default -> routes.get(path);
+                    };
+            boolean known = endpoint != null || path.equals("/ready");
+            if (!known) {
+                respond(ctx, request, HttpResponseStatus.NOT_FOUND, "text/plain", "not found\n", false);
+                return;
+            }
+            if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
+                respond(
+                        ctx,
+                        request,
+                        HttpResponseStatus.METHOD_NOT_ALLOWED,
+                        "text/plain",
+                        "read-only: use GET\n",
+                        false);
+                return;
+            }
+            if (endpoint == null) {
+                boolean isReady = ready.getAsBoolean();
+                respond(
+                        ctx,
+                        request,
+                        isReady ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "text/plain",
+                        isReady ? "ready\n" : "not ready\n",
+                        false);
+                return;
+            }
+            respond(
+                    ctx,
+                    request,
+                    HttpResponseStatus.OK,
+                    endpoint.contentType(),
+                    endpoint.body().get(),
+                    false);
+        }
+
+        private static void respond(
+                ChannelHandlerContext ctx,
+                FullHttpRequest request,
+                HttpResponseStatus status,
+                String contentType,
+                String body,
+                boolean close) {
+            ByteBuf content = request.method().equals(HttpMethod.HEAD)
+                    ? Unpooled.EMPTY_BUFFER
+                    : Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+            response.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, contentType)
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, body.getBytes(StandardCharsets.UTF_8).length)
+                    .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+            boolean keepAlive = !close && HttpUtil.isKeepAlive(request);
+            if (!keepAlive) {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            var future = ctx.writeAndFlush(response);
+            if (!keepAlive) {
+                future.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            logger.debug("{} admin connection failed", ctx.channel(), cause);
+            ctx.close();
+        }
+    }
+}
