@@ -1,0 +1,389 @@
+package dev.palisade.controlplane;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.palisade.certs.ca.CaDirectory;
+import dev.palisade.certs.ca.CertificateAuthority;
+import dev.palisade.certs.ca.KeyAlgorithm;
+import dev.palisade.certs.spiffe.SpiffeId;
+import dev.palisade.certs.tls.DynamicSslContext;
+import dev.palisade.certs.tls.PeerAuthorizer;
+import dev.palisade.certs.tls.SvidSslContextSource;
+import dev.palisade.certs.tls.TlsOptions;
+import dev.palisade.certs.x509.X509Svid;
+import dev.palisade.controlplane.admin.AdminServer;
+import dev.palisade.controlplane.admin.ControlPlaneMetrics;
+import dev.palisade.controlplane.config.LocalConfig;
+import dev.palisade.controlplane.config.MeshConfig;
+import dev.palisade.controlplane.identity.BootstrapTokens;
+import dev.palisade.controlplane.identity.CredentialException;
+import dev.palisade.controlplane.identity.CredentialVerifier;
+import dev.palisade.controlplane.identity.IdentityService;
+import dev.palisade.controlplane.identity.RootRotation;
+import dev.palisade.controlplane.policy.CompiledWorkloadPolicy;
+import dev.palisade.controlplane.policy.PolicyCompileException;
+import dev.palisade.controlplane.policy.PolicyCompiler;
+import dev.palisade.controlplane.policy.PolicyDirectory;
+import dev.palisade.controlplane.policy.PolicyDirectoryWatcher;
+import dev.palisade.controlplane.policy.PolicyLoadException;
+import dev.palisade.controlplane.policy.PolicySet;
+import dev.palisade.controlplane.policy.PolicySetListener;
+import dev.palisade.controlplane.policy.RuleStatus;
+import dev.palisade.controlplane.policy.Workload;
+import dev.palisade.controlplane.xds.WorkloadResources;
+import dev.palisade.controlplane.xds.XdsServer;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control plane, assembled: CA and root rotation, its own SVID, the identity service and the xDS server on one
+ * gRPC port (TLS, client certificates optional), the policy watcher that recompiles every workload on each change,
+ * and the admin port. {@link #close()} stops everything in reverse order.
+ *
+ * <p>Threads: gRPC's own, the policy watcher's, one scheduler thread for rotation ticks and self-renewal, and one
+ * event loop for the admin port.
+ */
+public final class ControlPlane implements AutoCloseable {
+    private static final Logger logger = LoggerFactory.getLogger(ControlPlane.class);
+    /** The control plane's own SPIFFE ID path: sidecars expect exactly this identity on the gRPC port. */
+    public static final String NAMESPACE = MeshConfig.ROOT_NAMESPACE;
+
+    public static final String SERVICE_ACCOUNT = "palisade-control-plane";
+
+    private final MeshConfig mesh;
+    private final Clock clock;
+    private final RootRotation rotation;
+    private final ControlPlaneMetrics metrics = new ControlPlaneMetrics();
+    private final XdsServer xds = new XdsServer();
+    private final SpiffeId selfId;
+    private final Duration maxTtl;
+    private final ScheduledExecutorService scheduler;
+    private final EventLoopGroup adminLoop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final Map<SpiffeId, CompiledWorkloadPolicy> compiled = new ConcurrentHashMap<>();
+    private final SvidSslContextSource tls;
+    private volatile @Nullable String policyVersion;
+    private volatile @Nullable String lastPolicyError;
+    private volatile Instant selfRenewAt;
+    private @Nullable Server grpc;
+    private @Nullable PolicyDirectoryWatcher watcher;
+    private @Nullable AdminServer admin;
+
+    private ControlPlane(MeshConfig mesh, CertificateAuthority ca, Clock clock, LocalConfig config) throws IOException {
+        this.mesh = mesh;
+        this.clock = clock;
+        this.maxTtl = config.maxTtl();
+        this.selfId = SpiffeId.forWorkload(mesh.trustDomain(), NAMESPACE, SERVICE_ACCOUNT);
+        this.rotation = new RootRotation(
+                ca,
+                clock,
+                config.keyAlgorithm(),
+                config.rootLifetime(),
+                config.maxTtl(),
+                config.rotateBefore(),
+                config.warnBefore());
+        X509Svid own = issueSelf();
+        this.tls = new SvidSslContextSource(
+                own,
+                rotation.state().bundles(),
+                TlsOptions.defaults().withAlpn(List.of("h2")),
+                PeerAuthorizer.memberOf(mesh.trustDomain()),
+                PeerAuthorizer.memberOf(mesh.trustDomain()),
+                clock,
+                false);
+        this.selfRenewAt = halfLife(own);
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "palisade-control-plane-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+        rotation.addListener(state -> {
+            metrics.caRotationPhase.set(state.phase().ordinal());
+            renewSelf();
+        });
+    }
+
+    /**
+     * Starts a local-mode control plane: loads (or makes) the CA in {@code DIR/ca}, reads {@code DIR/tokens}, serves
+     * gRPC and admin, and watches the policy directory. Returns once both ports are bound; {@code /ready} turns 200
+     * when the first policy set has been loaded and published.
+     */
+    public static ControlPlane startLocal(LocalConfig config, Clock clock) throws Exception {
+        requireNonNull(config, "config");
+        Path caDir = config.dir().resolve("ca");
+        CertificateAuthority ca;
+        if (Files.exists(caDir.resolve(CaDirectory.KEY_FILE))) {
+            ca = CaDirectory.load(caDir, clock);
+            if (!ca.trustDomain().equals(config.mesh().trustDomain())) {
+                throw new IllegalStateException(caDir + " holds a CA for trust domain " + ca.trustDomain() + ", not "
+                        + config.mesh().trustDomain());
+            }
+        } else {
+            ca = CaDirectory.init(
+                    caDir, config.mesh().trustDomain(), config.keyAlgorithm(), config.rootLifetime(), clock);
+            logger.info("made a new root CA for {} in {}", config.mesh().trustDomain(), caDir);
+        }
+        Path tokensFile = config.dir().resolve("tokens");
+        CredentialVerifier tokens;
+        if (Files.exists(tokensFile)) {
+            tokens = BootstrapTokens.read(tokensFile, config.mesh().trustDomain());
+        } else {
+            logger.warn("no bootstrap tokens at {}: no workload can get a certificate until it exists", tokensFile);
+            tokens = credential -> {
+                throw new CredentialException("no bootstrap tokens configured");
+            };
+        }
+        ControlPlane cp = new ControlPlane(config.mesh(), ca, clock, config);
+        try {
+            cp.start(config, tokens);
+        } catch (Exception e) {
+            cp.close();
+            throw e;
+        }
+        return cp;
+    }
+
+    private void start(LocalConfig config, CredentialVerifier credentials) throws Exception {
+        IdentityService identity = new IdentityService(
+                credentials,
+                () -> rotation.state().issuer(),
+                () -> rotation.state().bundles(),
+                config.workloadTtl(),
+                config.maxTtl());
+        grpc = NettyServerBuilder.forAddress(config.grpcAddress())
+                .sslContext(new DynamicSslContext(tls::server))
+                .addService(identity)
+                .addService(xds.service())
+                .build()
+                .start();
+        logger.info(
+                "identity + xDS (gRPC over TLS) listening on {}:{} as {}",
+                config.grpcAddress().getHostString(),
+                grpc.getPort(),
+                selfId);
+        admin = AdminServer.start(
+                adminLoop,
+                config.adminAddress(),
+                this::isReady,
+                metrics,
+                Map.of("/config", new AdminServer.Endpoint("application/json", this::configJson)));
+        updateGauges();
+        scheduler.scheduleWithFixedDelay(this::maintain, 30, 30, TimeUnit.SECONDS);
+        watcher = PolicyDirectoryWatcher.start(new PolicyDirectory(config.policies()), new PolicySetListener() {
+            @Override
+            public void onPolicySet(PolicySet set) {
+                publish(set);
+            }
+
+            @Override
+            public void onError(PolicyLoadException error) {
+                metrics.policyLoads.labelValues("error").inc();
+                lastPolicyError = error.getMessage();
+                logger.warn("policies did not load; the last good set stays in force:\n{}", error.getMessage());
+            }
+        });
+    }
+
+    /** Compiles every workload of {@code set} and publishes its snapshot; a workload that fails keeps its last good. */
+    void publish(PolicySet set) {
+        Set<SpiffeId> present = new HashSet<>();
+        int failed = 0;
+        for (Workload workload : set.workloads()) {
+            SpiffeId id = workload.spiffeId(mesh.trustDomain());
+            present.add(id);
+            try {
+                CompiledWorkloadPolicy policy = PolicyCompiler.compile(set, mesh, workload);
+                xds.publish(id, WorkloadResources.snapshot(policy, set, mesh));
+                compiled.put(id, policy);
+                metrics.xdsPublishes.inc();
+            } catch (PolicyCompileException e) {
+                failed++;
+                logger.warn(
+                        "policies for {} did not compile; its last good configuration stays: {}", id, e.getMessage());
+            }
+        }
+        compiled.keySet().retainAll(present);
+        xds.retainOnly(present);
+        policyVersion = set.version();
+        lastPolicyError = failed == 0 ? null : failed + " workload(s) did not compile; see the log";
+        metrics.policyLoads.labelValues("ok").inc();
+        logger.info(
+                "policy set {} published to {} workload(s){}",
+                set.version(),
+                present.size() - failed,
+                failed == 0 ? "" : " (" + failed + " kept their last good configuration)");
+    }
+
+    private void maintain() {
+        try {
+            rotation.tick();
+            if (!clock.instant().isBefore(selfRenewAt)) {
+                renewSelf();
+            }
+            updateGauges();
+            metrics.xdsNacks.inc(Math.max(0, xds.nackCount() - (long) metrics.xdsNacks.get()));
+        } catch (RuntimeException e) {
+            logger.warn("control plane maintenance failed", e);
+        }
+    }
+
+    private void updateGauges() {
+        RootRotation.State state = rotation.state();
+        List<X509Certificate> chain = state.issuer().chain();
+        X509Certificate root = chain.get(chain.size() - 1);
+        metrics.caRootExpirySeconds.set(
+                Duration.between(clock.instant(), root.getNotAfter().toInstant())
+                        .toSeconds());
+        metrics.caRotationPhase.set(state.phase().ordinal());
+        metrics.caBundleRoots.set(
+                state.bundles().bundles().iterator().next().roots().size());
+    }
+
+    private X509Svid issueSelf() {
+        try {
+            KeyPair keys = KeyAlgorithm.EC_P256.generate();
+            CertificateAuthority issuer = rotation.state().issuer().withMaxTtl(maxTtl);
+            return X509Svid.of(issuer.issue(selfId, keys.getPublic(), maxTtl), keys.getPrivate());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot issue the control plane's own certificate", e);
+        }
+    }
+
+    private synchronized void renewSelf() {
+        X509Svid own = issueSelf();
+        try {
+            tls.update(own, rotation.state().bundles());
+            selfRenewAt = halfLife(own);
+            logger.info(
+                    "control plane certificate renewed, serial {}",
+                    own.leaf().getSerialNumber().toString(16));
+        } catch (IOException e) {
+            logger.warn("control plane certificate renewal failed; the current one stays", e);
+        }
+    }
+
+    private static Instant halfLife(X509Svid svid) {
+        return svid.notBefore()
+                .plus(Duration.between(svid.notBefore(), svid.notAfter()).dividedBy(2));
+    }
+
+    /** Ready once the gRPC port is serving and a policy set has been published. */
+    public boolean isReady() {
+        return grpc != null && !grpc.isShutdown() && policyVersion != null;
+    }
+
+    public SpiffeId selfId() {
+        return selfId;
+    }
+
+    public int grpcPort() {
+        return requireNonNull(grpc, "grpc").getPort();
+    }
+
+    public InetSocketAddress adminAddress() {
+        return requireNonNull(admin, "admin").address();
+    }
+
+    public RootRotation rotation() {
+        return rotation;
+    }
+
+    public ControlPlaneMetrics metrics() {
+        return metrics;
+    }
+
+    public XdsServer xds() {
+        return xds;
+    }
+
+    public @Nullable String policyVersion() {
+        return policyVersion;
+    }
+
+    private String configJson() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("trustDomain", mesh.trustDomain().name());
+        out.put("defaultAction", mesh.defaultAction().name());
+        out.put("defaultMtls", mesh.defaultMtlsMode().name());
+        out.put("policyVersion", policyVersion);
+        out.put("lastPolicyError", lastPolicyError);
+        out.put("caRotationPhase", rotation.state().phase().name());
+        Map<String, Object> workloads = new LinkedHashMap<>();
+        compiled.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey(Comparator.comparing(SpiffeId::toString)))
+                .forEach(e -> {
+                    Map<String, Object> w = new LinkedHashMap<>();
+                    w.put("mtls", e.getValue().mtls().mode().name());
+                    w.put(
+                            "rules",
+                            e.getValue().ruleStatuses().stream()
+                                    .map(ControlPlane::rule)
+                                    .toList());
+                    workloads.put(e.getKey().toString(), w);
+                });
+        out.put("workloads", workloads);
+        try {
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out) + "\n";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Map<String, Object> rule(RuleStatus status) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("policy", status.rbacPolicyName());
+        r.put("status", status.status().name());
+        r.put("reason", status.reason());
+        return r;
+    }
+
+    @Override
+    public void close() {
+        if (admin != null) {
+            admin.close();
+        }
+        if (watcher != null) {
+            watcher.close();
+        }
+        if (grpc != null) {
+            grpc.shutdown();
+            try {
+                if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
+                    grpc.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                grpc.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+        scheduler.shutdownNow();
+        adminLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

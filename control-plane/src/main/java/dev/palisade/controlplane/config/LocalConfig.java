@@ -1,0 +1,121 @@
+package dev.palisade.controlplane.config;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.palisade.certs.ca.KeyAlgorithm;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * How a control plane runs in local mode.
+ *
+ * <pre>
+ *   DIR/ca/         the CA (made on first start by the control plane, or by 'palisade certs init-ca')
+ *   DIR/tokens      bootstrap tokens: 'token namespace service-account' per line
+ *   DIR/policies/   AuthorizationPolicy, PeerAuthentication and Workload YAML, watched for changes
+ * </pre>
+ *
+ * @param dir the local-mode directory
+ * @param policies the policy directory (usually {@code DIR/policies})
+ * @param mesh trust domain and mesh defaults
+ * @param grpcAddress identity and xDS (TLS), default 127.0.0.1:15012
+ * @param adminAddress /ready, /live, /metrics, /config, default 127.0.0.1:15014
+ * @param workloadTtl lifetime of a workload certificate when the workload asks for none (24 h)
+ * @param maxTtl the longest a workload certificate may live (24 h)
+ * @param rootLifetime lifetime of a root the control plane makes (365 days)
+ * @param rotateBefore start rotating the root when it expires within this (30 days)
+ * @param warnBefore warn daily when the signing root expires within this (60 days)
+ * @param keyAlgorithm key of new roots
+ */
+public record LocalConfig(
+        Path dir,
+        Path policies,
+        MeshConfig mesh,
+        InetSocketAddress grpcAddress,
+        InetSocketAddress adminAddress,
+        Duration workloadTtl,
+        Duration maxTtl,
+        Duration rootLifetime,
+        Duration rotateBefore,
+        Duration warnBefore,
+        KeyAlgorithm keyAlgorithm) {
+
+    public LocalConfig {
+        requireNonNull(dir, "dir");
+        requireNonNull(policies, "policies");
+        requireNonNull(mesh, "mesh");
+        requireNonNull(grpcAddress, "grpcAddress");
+        requireNonNull(adminAddress, "adminAddress");
+        requireNonNull(workloadTtl, "workloadTtl");
+        requireNonNull(maxTtl, "maxTtl");
+        requireNonNull(rootLifetime, "rootLifetime");
+        requireNonNull(rotateBefore, "rotateBefore");
+        requireNonNull(warnBefore, "warnBefore");
+        requireNonNull(keyAlgorithm, "keyAlgorithm");
+        if (workloadTtl.compareTo(maxTtl) > 0) {
+            throw new IllegalArgumentException("workloadTtl: " + workloadTtl + " (expected: <= maxTtl " + maxTtl + ")");
+        }
+    }
+
+    /** The defaults for {@code dir}: policies in {@code dir/policies}, loopback ports 15012 and 15014. */
+    public static LocalConfig defaults(Path dir, MeshConfig mesh) {
+        return new LocalConfig(
+                dir,
+                dir.resolve("policies"),
+                mesh,
+                new InetSocketAddress("127.0.0.1", 15012),
+                new InetSocketAddress("127.0.0.1", 15014),
+                Duration.ofHours(24),
+                Duration.ofHours(24),
+                Duration.ofDays(365),
+                Duration.ofDays(30),
+                Duration.ofDays(60),
+                KeyAlgorithm.EC_P256);
+    }
+
+    public LocalConfig withAddresses(InetSocketAddress grpc, InetSocketAddress admin) {
+        return new LocalConfig(
+                dir,
+                policies,
+                mesh,
+                grpc,
+                admin,
+                workloadTtl,
+                maxTtl,
+                rootLifetime,
+                rotateBefore,
+                warnBefore,
+                keyAlgorithm);
+    }
+
+    public LocalConfig withPolicies(Path policies) {
+        return new LocalConfig(
+                dir,
+                policies,
+                mesh,
+                grpcAddress,
+                adminAddress,
+                workloadTtl,
+                maxTtl,
+                rootLifetime,
+                rotateBefore,
+                warnBefore,
+                keyAlgorithm);
+    }
+
+    public LocalConfig withTtls(Duration workloadTtl, Duration maxTtl) {
+        return new LocalConfig(
+                dir,
+                policies,
+                mesh,
+                grpcAddress,
+                adminAddress,
+                workloadTtl,
+                maxTtl,
+                rootLifetime,
+                rotateBefore,
+                warnBefore,
+                keyAlgorithm);
+    }
+}
