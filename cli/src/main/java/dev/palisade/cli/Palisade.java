@@ -32,7 +32,14 @@ import picocli.CommandLine.Spec;
             "1:the command failed",
             "2:invalid usage (unknown flag, bad value, missing command)"
         },
-        subcommands = {VersionCommand.class, ControlPlaneCommand.class, CertsCommand.class, HelpCommand.class})
+        subcommands = {
+            VersionCommand.class,
+            ControlPlaneCommand.class,
+            CertsCommand.class,
+            InjectCommand.class,
+            WebhookCommand.class,
+            HelpCommand.class
+        })
 public final class Palisade implements Callable<Integer> {
 
     @Spec

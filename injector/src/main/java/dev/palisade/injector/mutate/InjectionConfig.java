@@ -1,0 +1,265 @@
+package dev.palisade.injector.mutate;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * What the injector puts into pods, cluster-wide: image, control plane address, ports, resources. Per-pod overrides come
+ * from annotations ({@link PodAnnotations}).
+ *
+ * <p>Every port, the UID and the token settings are validated here, so that a bad flag fails at start-up instead of
+ * producing pods that cannot start.
+ *
+ * @param image the Palisade image; it holds {@code palisade} on the {@code PATH} for both injected containers
+ * @param imagePullPolicy {@code Always}, {@code IfNotPresent} or {@code Never}
+ * @param controlPlaneAddress {@code host:port} of the control plane's identity and xDS service, given to the proxy as
+ *     {@code PALISADE_CONTROL_PLANE}
+ * @param meshNamespace the namespace the mesh is installed in (the chart's); never injected, like the kube-* ones
+ * @param proxyUid the UID the proxy runs as; the iptables rules exempt its traffic from capture
+ * @param inboundPort where captured inbound connections are redirected (15006)
+ * @param outboundPort where captured outbound connections are redirected (15001)
+ * @param adminPort the proxy's loopback admin port (15000), excluded from inbound capture
+ * @param healthPort the proxy's health port for the kubelet (15021), excluded from inbound capture
+ * @param proxyResources the proxy's requests and limits before annotation overrides
+ * @param initResources the iptables init container's requests and limits
+ * @param logLevel the proxy's default log level, one of {@link PodAnnotations#LOG_LEVELS}
+ * @param tokenAudience the audience of the projected ServiceAccount token the proxy presents to the control plane
+ * @param tokenExpirationSeconds that token's lifetime; the kubelet refreshes it at 80% (Kubernetes requires >= 600)
+ * @param proxyReadyTimeoutSeconds how long, on clusters without native sidecars, the app waits for the proxy to be ready
+ *     before it starts anyway
+ */
+public record InjectionConfig(
+        String image,
+        String imagePullPolicy,
+        String controlPlaneAddress,
+        String meshNamespace,
+        int proxyUid,
+        int inboundPort,
+        int outboundPort,
+        int adminPort,
+        int healthPort,
+        ContainerResources proxyResources,
+        ContainerResources initResources,
+        String logLevel,
+        String tokenAudience,
+        long tokenExpirationSeconds,
+        int proxyReadyTimeoutSeconds) {
+
+    public static final String DEFAULT_CONTROL_PLANE = "palisade-control-plane.palisade-system.svc:15012";
+    public static final String DEFAULT_MESH_NAMESPACE = "palisade-system";
+
+    private static final Set<String> PULL_POLICIES = Set.of("Always", "IfNotPresent", "Never");
+
+    public InjectionConfig {
+        requireNonNull(image, "image");
+        if (image.isBlank() || image.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("image: '" + image + "' (expected: an image reference)");
+        }
+        if (!PULL_POLICIES.contains(requireNonNull(imagePullPolicy, "imagePullPolicy"))) {
+            throw new IllegalArgumentException(
+                    "imagePullPolicy: " + imagePullPolicy + " (expected: Always, IfNotPresent or Never)");
+        }
+        requireNonNull(controlPlaneAddress, "controlPlaneAddress");
+        if (!isHostPort(controlPlaneAddress)) {
+            throw new IllegalArgumentException(
+                    "controlPlaneAddress: '" + controlPlaneAddress + "' (expected: HOST:PORT)");
+        }
+        requireNonNull(meshNamespace, "meshNamespace");
+        if (proxyUid <= 0) {
+            throw new IllegalArgumentException(
+                    "proxyUid: " + proxyUid + " (expected: > 0, the proxy never runs as root)");
+        }
+        verifyPort("inboundPort", inboundPort);
+        verifyPort("outboundPort", outboundPort);
+        verifyPort("adminPort", adminPort);
+        verifyPort("healthPort", healthPort);
+        if (new HashSet<>(List.of(inboundPort, outboundPort, adminPort, healthPort)).size() != 4) {
+            throw new IllegalArgumentException("ports: inbound " + inboundPort + ", outbound " + outboundPort
+                    + ", admin " + adminPort + ", health " + healthPort + " (expected: four different ports)");
+        }
+        requireNonNull(proxyResources, "proxyResources");
+        requireNonNull(initResources, "initResources");
+        requireNonNull(logLevel, "logLevel");
+        if (!PodAnnotations.LOG_LEVELS.contains(logLevel)) {
+            throw new IllegalArgumentException("logLevel: " + logLevel + " (expected: one of "
+                    + String.join(", ", PodAnnotations.LOG_LEVELS) + ")");
+        }
+        if (requireNonNull(tokenAudience, "tokenAudience").isBlank()) {
+            throw new IllegalArgumentException("tokenAudience: empty");
+        }
+        if (tokenExpirationSeconds < 600) {
+            throw new IllegalArgumentException(
+                    "tokenExpirationSeconds: " + tokenExpirationSeconds + " (expected: >= 600, Kubernetes' minimum)");
+        }
+        if (proxyReadyTimeoutSeconds <= 0) {
+            throw new IllegalArgumentException(
+                    "proxyReadyTimeoutSeconds: " + proxyReadyTimeoutSeconds + " (expected: > 0)");
+        }
+    }
+
+    /** The namespaces that are never injected: Kubernetes' own and {@link #meshNamespace()}. */
+    public List<String> systemNamespaces() {
+        return List.of("kube-system", "kube-public", "kube-node-lease", meshNamespace);
+    }
+
+    /** A builder with every default; {@link Builder#image} is the one required setting. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder()
+                .image(image)
+                .imagePullPolicy(imagePullPolicy)
+                .controlPlaneAddress(controlPlaneAddress)
+                .meshNamespace(meshNamespace)
+                .proxyUid(proxyUid)
+                .inboundPort(inboundPort)
+                .outboundPort(outboundPort)
+                .adminPort(adminPort)
+                .healthPort(healthPort)
+                .proxyResources(proxyResources)
+                .initResources(initResources)
+                .logLevel(logLevel)
+                .tokenAudience(tokenAudience)
+                .tokenExpirationSeconds(tokenExpirationSeconds)
+                .proxyReadyTimeoutSeconds(proxyReadyTimeoutSeconds);
+    }
+
+    private static boolean isHostPort(String address) {
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0) {
+            return false;
+        }
+        try {
+            return PortList.parse(address.substring(colon + 1)).size() == 1;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static void verifyPort(String field, int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException(field + ": " + port + " (expected: 1-65535)");
+        }
+    }
+
+    /** Builds an {@link InjectionConfig}; the record's constructor validates. */
+    public static final class Builder {
+        private String image = "";
+        private String imagePullPolicy = "IfNotPresent";
+        private String controlPlaneAddress = DEFAULT_CONTROL_PLANE;
+        private String meshNamespace = DEFAULT_MESH_NAMESPACE;
+        private int proxyUid = 1337;
+        private int inboundPort = 15006;
+        private int outboundPort = 15001;
+        private int adminPort = 15000;
+        private int healthPort = 15021;
+        private ContainerResources proxyResources = ContainerResources.PROXY_DEFAULTS;
+        private ContainerResources initResources = ContainerResources.INIT_DEFAULTS;
+        private String logLevel = "info";
+        private String tokenAudience = "palisade";
+        private long tokenExpirationSeconds = 3600;
+        private int proxyReadyTimeoutSeconds = 120;
+
+        private Builder() {}
+
+        public Builder image(String image) {
+            this.image = requireNonNull(image, "image");
+            return this;
+        }
+
+        public Builder imagePullPolicy(String imagePullPolicy) {
+            this.imagePullPolicy = requireNonNull(imagePullPolicy, "imagePullPolicy");
+            return this;
+        }
+
+        public Builder controlPlaneAddress(String controlPlaneAddress) {
+            this.controlPlaneAddress = requireNonNull(controlPlaneAddress, "controlPlaneAddress");
+            return this;
+        }
+
+        public Builder meshNamespace(String meshNamespace) {
+            this.meshNamespace = requireNonNull(meshNamespace, "meshNamespace");
+            return this;
+        }
+
+        public Builder proxyUid(int proxyUid) {
+            this.proxyUid = proxyUid;
+            return this;
+        }
+
+        public Builder inboundPort(int inboundPort) {
+            this.inboundPort = inboundPort;
+            return this;
+        }
+
+        public Builder outboundPort(int outboundPort) {
+            this.outboundPort = outboundPort;
+            return this;
+        }
+
+        public Builder adminPort(int adminPort) {
+            this.adminPort = adminPort;
+            return this;
+        }
+
+        public Builder healthPort(int healthPort) {
+            this.healthPort = healthPort;
+            return this;
+        }
+
+        public Builder proxyResources(ContainerResources proxyResources) {
+            this.proxyResources = requireNonNull(proxyResources, "proxyResources");
+            return this;
+        }
+
+        public Builder initResources(ContainerResources initResources) {
+            this.initResources = requireNonNull(initResources, "initResources");
+            return this;
+        }
+
+        public Builder logLevel(String logLevel) {
+            this.logLevel = requireNonNull(logLevel, "logLevel").toLowerCase(Locale.ROOT);
+            return this;
+        }
+
+        public Builder tokenAudience(String tokenAudience) {
+            this.tokenAudience = requireNonNull(tokenAudience, "tokenAudience");
+            return this;
+        }
+
+        public Builder tokenExpirationSeconds(long tokenExpirationSeconds) {
+            this.tokenExpirationSeconds = tokenExpirationSeconds;
+            return this;
+        }
+
+        public Builder proxyReadyTimeoutSeconds(int proxyReadyTimeoutSeconds) {
+            this.proxyReadyTimeoutSeconds = proxyReadyTimeoutSeconds;
+            return this;
+        }
+
+        public InjectionConfig build() {
+            return new InjectionConfig(
+                    image,
+                    imagePullPolicy,
+                    controlPlaneAddress,
+                    meshNamespace,
+                    proxyUid,
+                    inboundPort,
+                    outboundPort,
+                    adminPort,
+                    healthPort,
+                    proxyResources,
+                    initResources,
+                    logLevel,
+                    tokenAudience,
+                    tokenExpirationSeconds,
+                    proxyReadyTimeoutSeconds);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.palisade.injector.mutate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class InjectionConfigTest {
+
+    static Stream<Arguments> badSettings() {
+        return Stream.<Arguments>of(
+                bad("no image", b -> b.image(""), "image: ''"),
+                bad("image with a space", b -> b.image("a b"), "image: 'a b'"),
+                bad("pull policy", b -> b.imagePullPolicy("Sometimes"), "imagePullPolicy: Sometimes"),
+                bad(
+                        "control plane without port",
+                        b -> b.controlPlaneAddress("cp.svc"),
+                        "controlPlaneAddress: 'cp.svc'"),
+                bad(
+                        "control plane bad port",
+                        b -> b.controlPlaneAddress("cp:99999"),
+                        "controlPlaneAddress: 'cp:99999'"),
+                bad("root proxy", b -> b.proxyUid(0), "proxyUid: 0"),
+                bad("port 0", b -> b.inboundPort(0), "inboundPort: 0"),
+                bad("same ports", b -> b.adminPort(15021), "four different ports"),
+                bad("log level", b -> b.logLevel("chatty"), "logLevel: chatty"),
+                bad("short token", b -> b.tokenExpirationSeconds(60), "tokenExpirationSeconds: 60"),
+                bad("ready timeout", b -> b.proxyReadyTimeoutSeconds(0), "proxyReadyTimeoutSeconds: 0"));
+    }
+
+    private static Arguments bad(String name, UnaryOperator<InjectionConfig.Builder> change, String message) {
+        return Arguments.of(name, change, message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badSettings")
+    void refusesABadSetting(String name, UnaryOperator<InjectionConfig.Builder> change, String message) {
+        InjectionConfig.Builder builder = InjectionConfig.builder().image("img:1");
+
+        assertThatThrownBy(() -> change.apply(builder).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void refusesResourcesWhoseLimitIsBelowTheRequest() {
+        assertThatThrownBy(() -> new ContainerResources("1", "1Gi", Optional.of("500m"), Optional.empty()))
+                .hasMessage("cpuLimit: 500m (expected: >= the request 1)");
+        assertThatThrownBy(() -> new ContainerResources("x", "1Gi", Optional.empty(), Optional.empty()))
+                .hasMessageContaining("cpuRequest: 'x' is not a Kubernetes quantity");
+    }
+
+    @Test
+    void defaultsAreTheDesignsPorts() {
+        InjectionConfig config = InjectionConfig.builder().image("img:1").build();
+
+        assertThat(config.toBuilder().build()).isEqualTo(config);
+        assertThat(config.inboundPort()).isEqualTo(15006);
+        assertThat(config.outboundPort()).isEqualTo(15001);
+        assertThat(config.adminPort()).isEqualTo(15000);
+        assertThat(config.healthPort()).isEqualTo(15021);
+        assertThat(config.proxyUid()).isEqualTo(1337);
+        assertThat(config.systemNamespaces())
+                .containsExactly("kube-system", "kube-public", "kube-node-lease", "palisade-system");
+    }
+}
