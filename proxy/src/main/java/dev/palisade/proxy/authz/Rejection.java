@@ -24,7 +24,8 @@ public record Rejection(RejectReason reason, String detail) implements PathResul
         detail = printable(requireNonNull(detail, "detail"));
     }
 
-    private static String printable(String raw) {
+    /** {@code raw} made safe to log and show: see the class comment. */
+    static String printable(String raw) {
         StringBuilder out = new StringBuilder(Math.min(raw.length(), MAX_DETAIL_LENGTH) + 8);
         for (int i = 0; i < raw.length(); i++) {
             if (out.length() >= MAX_DETAIL_LENGTH) {
