@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
             VersionCommand.class,
             ControlPlaneCommand.class,
             CertsCommand.class,
+            AuthzCommand.class,
             InjectCommand.class,
             WebhookCommand.class,
             HelpCommand.class
