@@ -3,9 +3,14 @@ package dev.palisade.cli;
 import dev.palisade.certs.spiffe.TrustDomain;
 import dev.palisade.controlplane.ControlPlane;
 import dev.palisade.controlplane.config.DefaultAction;
+import dev.palisade.controlplane.config.KubernetesConfig;
 import dev.palisade.controlplane.config.LocalConfig;
 import dev.palisade.controlplane.config.MeshConfig;
 import dev.palisade.controlplane.config.MtlsMode;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -24,15 +29,27 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code palisade control-plane}: runs the control plane until SIGTERM or Ctrl-C, then shuts down cleanly (admin
- * port first, then the policy watcher, then gRPC with a 5 s grace).
+ * port first, then the policy source, then gRPC with a 5 s grace).
+ *
+ * <p>Kubernetes mode talks to the API server through fabric8's client, configured the usual way: in a pod, from the
+ * service account's mounted token and the {@code KUBERNETES_SERVICE_*} environment; elsewhere, from
+ * {@code ~/.kube/config} or {@code $KUBECONFIG}. An API server that cannot be reached is reported with its URL, and
+ * the command exits with 1.
  */
 @Command(
         name = "control-plane",
         description = {
             "Run the control plane: identity (CSR signing) and xDS on one gRPC/TLS port, admin on another.",
-            "Local mode: DIR/ca (made on first start), DIR/tokens (bootstrap tokens), DIR/policies (watched)."
+            "Local mode: DIR/ca (made on first start), DIR/tokens (bootstrap tokens), DIR/policies (watched).",
+            "Kubernetes mode: the CA in a Secret of --namespace (made on first start), ServiceAccount tokens checked"
+                    + " with TokenReview, AuthorizationPolicy and PeerAuthentication resources, Pods and Namespaces"
+                    + " watched through the API server (in-cluster config, or kubeconfig)."
         })
 final class ControlPlaneCommand implements Callable<Integer> {
+    static final InetSocketAddress LOCAL_GRPC = new AddressConverter().convert("127.0.0.1:15012");
+    static final InetSocketAddress LOCAL_ADMIN = new AddressConverter().convert("127.0.0.1:15014");
+    static final InetSocketAddress CLUSTER_GRPC = new AddressConverter().convert("0.0.0.0:15012");
+    static final InetSocketAddress CLUSTER_ADMIN = new AddressConverter().convert("0.0.0.0:15014");
 
     @Spec
     private CommandSpec spec;
@@ -59,24 +76,42 @@ final class ControlPlaneCommand implements Callable<Integer> {
             converter = TrustDomainConverter.class)
     private TrustDomain trustDomain;
 
-    @Option(names = "--policies", paramLabel = "DIR", description = "Policy directory (default: DIR/policies).")
+    @Option(
+            names = "--policies",
+            paramLabel = "DIR",
+            description = "Local mode: the policy directory (default: DIR/policies).")
     private @Nullable Path policies;
+
+    @Option(
+            names = "--namespace",
+            paramLabel = "NS",
+            defaultValue = "${env:POD_NAMESPACE:-" + KubernetesConfig.DEFAULT_NAMESPACE + "}",
+            description = "Kubernetes mode: the control plane's namespace, where the CA Secret lives"
+                    + " (default: $POD_NAMESPACE, else " + KubernetesConfig.DEFAULT_NAMESPACE + ").")
+    private String namespace;
+
+    @Option(
+            names = "--ca-secret",
+            paramLabel = "NAME",
+            defaultValue = KubernetesConfig.DEFAULT_CA_SECRET,
+            description = "Kubernetes mode: the name of the CA Secret (default: ${DEFAULT-VALUE}).")
+    private String caSecret;
 
     @Option(
             names = "--grpc-listen",
             paramLabel = "HOST:PORT",
-            defaultValue = "127.0.0.1:15012",
-            description = "Identity + xDS address (default: ${DEFAULT-VALUE}).",
+            description = "Identity + xDS address (default: 127.0.0.1:15012 with --local, 0.0.0.0:15012 with"
+                    + " --kubernetes).",
             converter = AddressConverter.class)
-    private InetSocketAddress grpcListen;
+    private @Nullable InetSocketAddress grpcListen;
 
     @Option(
             names = "--admin-listen",
             paramLabel = "HOST:PORT",
-            defaultValue = "127.0.0.1:15014",
-            description = "Admin address: /ready, /live, /metrics, /config (default: ${DEFAULT-VALUE}).",
+            description = "Admin address: /ready, /live, /metrics, /config (default: 127.0.0.1:15014 with --local,"
+                    + " 0.0.0.0:15014 with --kubernetes).",
             converter = AddressConverter.class)
-    private InetSocketAddress adminListen;
+    private @Nullable InetSocketAddress adminListen;
 
     @Option(
             names = "--default-action",
@@ -95,23 +130,75 @@ final class ControlPlaneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter err = spec.commandLine().getErr();
         MeshConfig mesh = new MeshConfig(trustDomain, parseAction(), parseMtls());
-        if (mode.kubernetes) {
-            err.println("palisade control-plane: --kubernetes is not available in this build yet; use --local DIR");
-            err.flush();
-            return 2;
+        return mode.kubernetes ? runKubernetes(mesh) : runLocal(mesh);
+    }
+
+    private int runLocal(MeshConfig mesh) throws Exception {
+        for (String kubernetesOnly : new String[] {"--namespace", "--ca-secret"}) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(kubernetesOnly)) {
+                throw new ParameterException(spec.commandLine(), kubernetesOnly + " applies to --kubernetes only");
+            }
         }
         Path dir = Objects.requireNonNull(mode.local, "local");
-        LocalConfig config = LocalConfig.defaults(dir, mesh).withAddresses(grpcListen, adminListen);
+        LocalConfig config = LocalConfig.defaults(dir, mesh)
+                .withAddresses(
+                        grpcListen == null ? LOCAL_GRPC : grpcListen, adminListen == null ? LOCAL_ADMIN : adminListen);
         if (policies != null) {
             config = config.withPolicies(policies);
         }
+        ControlPlane cp = ControlPlane.startLocal(config, Clock.systemUTC());
+        return serve(cp, "local " + dir, config.grpcAddress().getHostString(), () -> {});
+    }
+
+    private int runKubernetes(MeshConfig mesh) throws Exception {
+        if (policies != null) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--policies applies to --local only: in Kubernetes mode, policies are AuthorizationPolicy and"
+                            + " PeerAuthentication resources");
+        }
+        KubernetesConfig config;
+        try {
+            config = KubernetesConfig.builder(mesh)
+                    .namespace(namespace)
+                    .caSecretName(caSecret)
+                    .grpcAddress(grpcListen == null ? CLUSTER_GRPC : grpcListen)
+                    .adminAddress(adminListen == null ? CLUSTER_ADMIN : adminListen)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), String.valueOf(e.getMessage()), e);
+        }
+        KubernetesClient client = new KubernetesClientBuilder().build();
+        ControlPlane cp;
+        try {
+            cp = ControlPlane.startKubernetes(config, client, Clock.systemUTC());
+        } catch (KubernetesClientException e) {
+            client.close();
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("palisade control-plane: "
+                    + describe(e, client.getMasterUrl().toString()));
+            err.flush();
+            return 1;
+        } catch (Exception | Error e) {
+            client.close();
+            throw e;
+        }
+        return serve(
+                cp,
+                "Kubernetes, namespace " + config.namespace() + ", API server " + client.getMasterUrl(),
+                config.grpcAddress().getHostString(),
+                client::close);
+    }
+
+    /** Prints where the control plane listens, then waits for SIGTERM / Ctrl-C; {@code after} runs after the close. */
+    private int serve(ControlPlane cp, String mode, String grpcHost, Runnable after) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
-        try (ControlPlane cp = ControlPlane.startLocal(config, Clock.systemUTC())) {
+        try {
             Thread hook = new Thread(
                     () -> {
                         cp.close();
+                        after.run();
                         stopped.countDown();
                     },
                     "palisade-shutdown");
@@ -119,16 +206,57 @@ final class ControlPlaneCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             out.printf(
                     Locale.ROOT,
-                    "control plane %s: gRPC %s:%d, admin %s:%d%n",
+                    "control plane %s (%s): gRPC %s:%d, admin %s:%d%n",
                     cp.selfId(),
-                    grpcListen.getHostString(),
+                    mode,
+                    grpcHost,
                     cp.grpcPort(),
                     cp.adminAddress().getHostString(),
                     cp.adminAddress().getPort());
             out.flush();
             stopped.await();
+        } finally {
+            cp.close();
         }
         return 0;
+    }
+
+    /**
+     * One line for an API server problem: "cannot reach" when no HTTP answer came back (connection refused, unknown
+     * host, TLS failure, timeout), else what the API server said. Both name the API server's URL.
+     */
+    static String describe(KubernetesClientException e, String masterUrl) {
+        // The JDK client's errors often carry no message: prefer the deepest one that has one, else the most
+        // specific type (ConnectException rather than the IOException that wraps it).
+        Throwable io = null;
+        int depth = 0;
+        for (Throwable t = e; t != null && depth < 20; t = t.getCause(), depth++) {
+            if (!(t instanceof IOException)) {
+                continue;
+            }
+            if (hasMessage(t) || io == null || (io.getClass() == IOException.class && !hasMessage(io))) {
+                io = t;
+            }
+        }
+        boolean answered = e.getCode() > 0;
+        if (io != null && !answered) {
+            String why = hasMessage(io)
+                    ? io.getClass().getSimpleName() + ": " + io.getMessage()
+                    : io.getClass().getSimpleName();
+            return "cannot reach the Kubernetes API server at " + masterUrl + ": " + why;
+        }
+        String message = String.valueOf(e.getMessage());
+        return message.contains(masterUrl) || message.contains(stripSlash(masterUrl))
+                ? message
+                : "Kubernetes API server at " + masterUrl + ": " + message;
+    }
+
+    private static boolean hasMessage(Throwable t) {
+        return t.getMessage() != null && !t.getMessage().isBlank();
+    }
+
+    private static String stripSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
     private DefaultAction parseAction() {

@@ -15,6 +15,8 @@ import dev.palisade.certs.tls.TlsOptions;
 import dev.palisade.certs.x509.X509Svid;
 import dev.palisade.controlplane.admin.AdminServer;
 import dev.palisade.controlplane.admin.ControlPlaneMetrics;
+import dev.palisade.controlplane.config.ControlPlaneConfig;
+import dev.palisade.controlplane.config.KubernetesConfig;
 import dev.palisade.controlplane.config.LocalConfig;
 import dev.palisade.controlplane.config.MeshConfig;
 import dev.palisade.controlplane.identity.BootstrapTokens;
@@ -22,6 +24,9 @@ import dev.palisade.controlplane.identity.CredentialException;
 import dev.palisade.controlplane.identity.CredentialVerifier;
 import dev.palisade.controlplane.identity.IdentityService;
 import dev.palisade.controlplane.identity.RootRotation;
+import dev.palisade.controlplane.kube.CaSecretStore;
+import dev.palisade.controlplane.kube.KubernetesPolicySource;
+import dev.palisade.controlplane.kube.TokenReviewCredentials;
 import dev.palisade.controlplane.policy.CompiledWorkloadPolicy;
 import dev.palisade.controlplane.policy.PolicyCompileException;
 import dev.palisade.controlplane.policy.PolicyCompiler;
@@ -34,6 +39,7 @@ import dev.palisade.controlplane.policy.RuleStatus;
 import dev.palisade.controlplane.policy.Workload;
 import dev.palisade.controlplane.xds.WorkloadResources;
 import dev.palisade.controlplane.xds.XdsServer;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.EventLoopGroup;
@@ -59,16 +65,22 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The control plane, assembled: CA and root rotation, its own SVID, the identity service and the xDS server on one
- * gRPC port (TLS, client certificates optional), the policy watcher that recompiles every workload on each change,
- * and the admin port. {@link #close()} stops everything in reverse order.
+ * gRPC port (TLS, client certificates optional), a policy source whose every new set recompiles every workload, and
+ * the admin port. {@link #close()} stops everything in reverse order.
  *
- * <p>Threads: gRPC's own, the policy watcher's, one scheduler thread for rotation ticks and self-renewal, and one
+ * <p>Two modes share one assembly and differ in three parts only: where the CA comes from, how a workload's
+ * credential is verified, and which policy source runs. {@link #startLocal}: a CA directory, bootstrap tokens, a
+ * watched policy directory. {@link #startKubernetes}: a CA Secret, the TokenReview API, custom resources and Pods
+ * through informers.
+ *
+ * <p>Threads: gRPC's own, the policy source's, one scheduler thread for rotation ticks and self-renewal, and one
  * event loop for the admin port.
  */
 public final class ControlPlane implements AutoCloseable {
@@ -89,18 +101,19 @@ public final class ControlPlane implements AutoCloseable {
     private final EventLoopGroup adminLoop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Map<SpiffeId, CompiledWorkloadPolicy> compiled = new ConcurrentHashMap<>();
     private final SvidSslContextSource tls;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile @Nullable String policyVersion;
     private volatile @Nullable String lastPolicyError;
     private volatile Instant selfRenewAt;
     private @Nullable Server grpc;
-    private @Nullable PolicyDirectoryWatcher watcher;
+    private @Nullable AutoCloseable policySource;
     private @Nullable AdminServer admin;
 
-    private ControlPlane(MeshConfig mesh, CertificateAuthority ca, Clock clock, LocalConfig config) throws IOException {
-        this.mesh = mesh;
+    private ControlPlane(CertificateAuthority ca, Clock clock, ControlPlaneConfig config) throws IOException {
+        this.mesh = config.mesh();
         this.clock = clock;
         this.maxTtl = config.maxTtl();
-        this.selfId = SpiffeId.forWorkload(mesh.trustDomain(), NAMESPACE, SERVICE_ACCOUNT);
+        this.selfId = SpiffeId.forWorkload(config.mesh().trustDomain(), NAMESPACE, SERVICE_ACCOUNT);
         this.rotation = new RootRotation(
                 ca,
                 clock,
@@ -114,8 +127,8 @@ public final class ControlPlane implements AutoCloseable {
                 own,
                 rotation.state().bundles(),
                 TlsOptions.defaults().withAlpn(List.of("h2")),
-                PeerAuthorizer.memberOf(mesh.trustDomain()),
-                PeerAuthorizer.memberOf(mesh.trustDomain()),
+                PeerAuthorizer.memberOf(config.mesh().trustDomain()),
+                PeerAuthorizer.memberOf(config.mesh().trustDomain()),
                 clock,
                 false);
         this.selfRenewAt = halfLife(own);
@@ -160,9 +173,61 @@ public final class ControlPlane implements AutoCloseable {
                 throw new CredentialException("no bootstrap tokens configured");
             };
         }
-        ControlPlane cp = new ControlPlane(config.mesh(), ca, clock, config);
+        return start(
+                config,
+                ca,
+                tokens,
+                listener -> PolicyDirectoryWatcher.start(new PolicyDirectory(config.policies()), listener),
+                clock);
+    }
+
+    /**
+     * Starts a Kubernetes-mode control plane: loads the CA from the Secret {@code config.caSecretName()} in
+     * {@code config.namespace()} (creating both on the first start of any replica), verifies workload tokens with the
+     * TokenReview API, serves gRPC and admin, and watches AuthorizationPolicy and PeerAuthentication resources, Pods
+     * and Namespaces (see {@link KubernetesPolicySource}). Returns once both ports are bound and every watched kind
+     * has been listed; {@code /ready} turns 200 when the first policy set has been published.
+     *
+     * @param client the API server's client; the caller owns it and closes it after the control plane
+     * @throws io.fabric8.kubernetes.client.KubernetesClientException when the API server cannot be reached or refuses
+     */
+    public static ControlPlane startKubernetes(KubernetesConfig config, KubernetesClient client, Clock clock)
+            throws Exception {
+        requireNonNull(config, "config");
+        requireNonNull(client, "client");
+        logger.info(
+                "Kubernetes mode: API server {}, namespace {}, CA Secret {}",
+                client.getMasterUrl(),
+                config.namespace(),
+                config.caSecretName());
+        CertificateAuthority ca = new CaSecretStore(client, config.namespace(), config.caSecretName(), clock)
+                .loadOrCreate(config.mesh().trustDomain(), config.keyAlgorithm(), config.rootLifetime());
+        return start(
+                config,
+                ca,
+                new TokenReviewCredentials(client, config.mesh().trustDomain()),
+                listener -> KubernetesPolicySource.start(
+                        client, listener, config.policyDebounce(), config.syncTimeout(), clock),
+                clock);
+    }
+
+    /** Starts a policy source that reports to {@code listener} until closed. */
+    @FunctionalInterface
+    private interface PolicySourceStarter {
+        AutoCloseable start(PolicySetListener listener) throws Exception;
+    }
+
+    /** The one start path of both modes: what differs is passed in. */
+    private static ControlPlane start(
+            ControlPlaneConfig config,
+            CertificateAuthority ca,
+            CredentialVerifier credentials,
+            PolicySourceStarter policies,
+            Clock clock)
+            throws Exception {
+        ControlPlane cp = new ControlPlane(ca, clock, config);
         try {
-            cp.start(config, tokens);
+            cp.serve(config, credentials, policies);
         } catch (Exception e) {
             cp.close();
             throw e;
@@ -170,7 +235,8 @@ public final class ControlPlane implements AutoCloseable {
         return cp;
     }
 
-    private void start(LocalConfig config, CredentialVerifier credentials) throws Exception {
+    private void serve(ControlPlaneConfig config, CredentialVerifier credentials, PolicySourceStarter policies)
+            throws Exception {
         IdentityService identity = new IdentityService(
                 credentials,
                 () -> rotation.state().issuer(),
@@ -196,7 +262,7 @@ public final class ControlPlane implements AutoCloseable {
                 Map.of("/config", new AdminServer.Endpoint("application/json", this::configJson)));
         updateGauges();
         scheduler.scheduleWithFixedDelay(this::maintain, 30, 30, TimeUnit.SECONDS);
-        watcher = PolicyDirectoryWatcher.start(new PolicyDirectory(config.policies()), new PolicySetListener() {
+        policySource = policies.start(new PolicySetListener() {
             @Override
             public void onPolicySet(PolicySet set) {
                 publish(set);
@@ -206,7 +272,9 @@ public final class ControlPlane implements AutoCloseable {
             public void onError(PolicyLoadException error) {
                 metrics.policyLoads.labelValues("error").inc();
                 lastPolicyError = error.getMessage();
-                logger.warn("policies did not load; the last good set stays in force:\n{}", error.getMessage());
+                logger.warn(
+                        "policies did not load; what they concern keeps its last good version:\n{}",
+                        error.getMessage());
             }
         });
     }
@@ -364,13 +432,21 @@ public final class ControlPlane implements AutoCloseable {
         return r;
     }
 
+    /** Stops everything in reverse order of start. Idempotent: a shutdown hook and a try-with-resources may both call it. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         if (admin != null) {
             admin.close();
         }
-        if (watcher != null) {
-            watcher.close();
+        if (policySource != null) {
+            try {
+                policySource.close();
+            } catch (Exception e) {
+                logger.warn("closing the policy source failed", e);
+            }
         }
         if (grpc != null) {
             grpc.shutdown();

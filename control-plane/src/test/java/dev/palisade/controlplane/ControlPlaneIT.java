@@ -15,16 +15,12 @@ import dev.palisade.certs.tls.TlsOptions;
 import dev.palisade.controlplane.config.LocalConfig;
 import dev.palisade.controlplane.config.MeshConfig;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,7 +31,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -51,12 +46,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(60)
 class ControlPlaneIT {
-    static final String LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener";
-    static final String CLUSTER = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
+    static final String LISTENER = AdsClient.LISTENER;
+    static final String CLUSTER = AdsClient.CLUSTER;
     static final TrustDomain TD = TrustDomain.parse("demo.local");
     static final SpiffeId ORDERS = SpiffeId.forWorkload(TD, "shop", "orders");
     static final SpiffeId PAYMENTS = SpiffeId.forWorkload(TD, "shop", "payments");
-    static final TlsOptions GRPC_TLS = TlsOptions.defaults().withAlpn(List.of("h2"));
+    static final TlsOptions GRPC_TLS = AdsClient.GRPC_TLS;
 
     @TempDir
     Path dir;
@@ -111,74 +106,12 @@ class ControlPlaneIT {
         }
     }
 
-    /** A minimal ADS client for one type. */
-    final class Ads implements AutoCloseable {
-        final ManagedChannel channel;
-        final LinkedBlockingQueue<Object> responses = new LinkedBlockingQueue<>();
-        final StreamObserver<DiscoveryRequest> requests;
-
-        Ads(IssuedIdentity identity) throws Exception {
-            channel = NettyChannelBuilder.forAddress("127.0.0.1", cp.grpcPort())
-                    .sslContext(SpiffeSslContexts.forClient(
-                            identity.svid(), identity.bundles(), GRPC_TLS, PeerAuthorizer.exactly(cp.selfId())))
-                    .build();
-            requests = AggregatedDiscoveryServiceGrpc.newStub(channel)
-                    .streamAggregatedResources(new StreamObserver<>() {
-                        @Override
-                        public void onNext(DiscoveryResponse value) {
-                            responses.add(value);
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            responses.add(t);
-                        }
-
-                        @Override
-                        public void onCompleted() {}
-                    });
-        }
-
-        void request(String type, String version, String nonce) {
-            requests.onNext(DiscoveryRequest.newBuilder()
-                    .setNode(Node.newBuilder().setId(ORDERS.toString()))
-                    .setTypeUrl(type)
-                    .setVersionInfo(version)
-                    .setResponseNonce(nonce)
-                    .build());
-        }
-
-        DiscoveryResponse next(Duration within) throws InterruptedException {
-            Object o = responses.poll(within.toMillis(), TimeUnit.MILLISECONDS);
-            assertThat(o).as("an xDS response within %s", within).isInstanceOf(DiscoveryResponse.class);
-            return (DiscoveryResponse) o;
-        }
-
-        /** The next response of {@code type}, ACKing others of the stream on the way (the SotW protocol wants it). */
-        DiscoveryResponse next(String type, Duration within) throws InterruptedException {
-            long deadline = System.nanoTime() + within.toNanos();
-            while (true) {
-                DiscoveryResponse r = next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-                request(r.getTypeUrl(), r.getVersionInfo(), r.getNonce());
-                if (r.getTypeUrl().equals(type)) {
-                    return r;
-                }
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            requests.onCompleted();
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-    }
-
     @Test
     void sidecarGetsItsSvidAndValidEnvoyConfigAndSeesAPolicyEditWithinASecond() throws Exception {
         IssuedIdentity orders = bootstrapOrders();
         assertThat(orders.svid().id()).isEqualTo(ORDERS);
 
-        try (Ads ads = new Ads(orders)) {
+        try (AdsClient ads = new AdsClient(cp.grpcPort(), cp.selfId(), orders)) {
             ads.request(CLUSTER, "", "");
             DiscoveryResponse clusters = ads.next(Duration.ofSeconds(5));
             boolean paymentsExpected = false;

@@ -39,7 +39,8 @@ public record LocalConfig(
         Duration rootLifetime,
         Duration rotateBefore,
         Duration warnBefore,
-        KeyAlgorithm keyAlgorithm) {
+        KeyAlgorithm keyAlgorithm)
+        implements ControlPlaneConfig {
 
     public LocalConfig {
         requireNonNull(dir, "dir");

@@ -3,18 +3,14 @@ package dev.palisade.controlplane.kube;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.palisade.certs.ca.CertificateAuthority;
 import dev.palisade.certs.ca.KeyAlgorithm;
 import dev.palisade.certs.spiffe.TrustDomain;
 import dev.palisade.controlplane.identity.CredentialException;
 import dev.palisade.controlplane.identity.Entitlement;
-import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,77 +24,18 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Kubernetes mode against fabric8's mock API server in CRUD mode (the API server is the one component that cannot run
- * here). TokenReview has no CRUD meaning, so its answers are scripted per token, as the real API server would give.
+ * here). TokenReview has no CRUD meaning, so its answers are scripted per token ({@link ScriptedTokenReviews}).
  */
 @EnableKubernetesMockClient(crud = true)
 class KubernetesModeTest {
     static final TrustDomain TD = TrustDomain.parse("cluster.local");
-    static final ObjectMapper json = new ObjectMapper();
 
     KubernetesMockServer server;
     KubernetesClient client;
 
     @BeforeEach
     void scriptTokenReviews() {
-        server.expect()
-                .post()
-                .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
-                .andReply(201, request -> {
-                    try {
-                        JsonNode body = json.readTree(request.getBody().readString(StandardCharsets.UTF_8));
-                        String token = body.path("spec").path("token").asText();
-                        List<String> audiences = new ArrayList<>();
-                        body.path("spec").path("audiences").forEach(a -> audiences.add(a.asText()));
-                        return review(token, audiences);
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                })
-                .always();
-    }
-
-    /** What a real API server would say about each test token. */
-    static Object review(String token, List<String> audiences) {
-        TokenReviewBuilder b = new TokenReviewBuilder()
-                .withNewSpec()
-                .withToken(token)
-                .withAudiences(audiences)
-                .endSpec();
-        return switch (token) {
-            case "orders-token" ->
-                b.withNewStatus()
-                        .withAuthenticated(true)
-                        .withAudiences("palisade")
-                        .withNewUser()
-                        .withUsername("system:serviceaccount:shop:orders")
-                        .endUser()
-                        .endStatus()
-                        .build();
-            case "api-audience-token" ->
-                b.withNewStatus()
-                        .withAuthenticated(true)
-                        .withAudiences("https://kubernetes.default.svc")
-                        .withNewUser()
-                        .withUsername("system:serviceaccount:shop:orders")
-                        .endUser()
-                        .endStatus()
-                        .build();
-            case "human-token" ->
-                b.withNewStatus()
-                        .withAuthenticated(true)
-                        .withAudiences("palisade")
-                        .withNewUser()
-                        .withUsername("alice@example.com")
-                        .endUser()
-                        .endStatus()
-                        .build();
-            default ->
-                b.withNewStatus()
-                        .withAuthenticated(false)
-                        .withError("invalid bearer token")
-                        .endStatus()
-                        .build();
-        };
+        ScriptedTokenReviews.install(server);
     }
 
     @Test
@@ -127,7 +64,7 @@ class KubernetesModeTest {
 
     @Test
     void serviceAccountTokenEntitlesItsWorkloadIdentity() throws Exception {
-        Entitlement e = new TokenReviewCredentials(client, TD).verify("orders-token");
+        Entitlement e = new TokenReviewCredentials(client, TD).verify(ScriptedTokenReviews.tokenOf("shop", "orders"));
         assertThat(e.id()).hasToString("spiffe://cluster.local/ns/shop/sa/orders");
         assertThat(e.subject()).isEqualTo("system:serviceaccount:shop:orders");
     }

@@ -1,0 +1,39 @@
+package dev.palisade.controlplane.config;
+
+import dev.palisade.certs.ca.KeyAlgorithm;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * What every control plane needs, whatever its mode: the mesh, its two ports, certificate lifetimes and root
+ * rotation. {@link LocalConfig} adds the directory; {@link KubernetesConfig} adds the namespace and the CA Secret.
+ */
+public sealed interface ControlPlaneConfig permits LocalConfig, KubernetesConfig {
+
+    /** Trust domain and mesh defaults. */
+    MeshConfig mesh();
+
+    /** Identity and xDS (gRPC over TLS). */
+    InetSocketAddress grpcAddress();
+
+    /** {@code /ready}, {@code /live}, {@code /metrics}, {@code /config}. */
+    InetSocketAddress adminAddress();
+
+    /** Lifetime of a workload certificate when the workload asks for none. */
+    Duration workloadTtl();
+
+    /** The longest a workload certificate may live. */
+    Duration maxTtl();
+
+    /** Lifetime of a root the control plane makes. */
+    Duration rootLifetime();
+
+    /** Start rotating the root when it expires within this. */
+    Duration rotateBefore();
+
+    /** Warn daily when the signing root expires within this. */
+    Duration warnBefore();
+
+    /** Key of new roots. */
+    KeyAlgorithm keyAlgorithm();
+}

@@ -1,0 +1,206 @@
+package dev.palisade.controlplane.config;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.palisade.certs.ca.KeyAlgorithm;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/**
+ * How a control plane runs in Kubernetes mode: the CA in a Secret of its own namespace, workload credentials checked
+ * with the TokenReview API, and policies and workloads read from the API server (AuthorizationPolicy and
+ * PeerAuthentication custom resources, Pods, Namespaces).
+ *
+ * <p>The namespace comes from the caller: in a pod, the {@code POD_NAMESPACE} environment variable (set from the
+ * downward API) read by the command, else {@value #DEFAULT_NAMESPACE}.
+ *
+ * @param namespace the control plane's namespace, where the CA Secret lives ({@value #DEFAULT_NAMESPACE})
+ * @param caSecretName the name of the CA Secret ({@value #DEFAULT_CA_SECRET})
+ * @param mesh trust domain and mesh defaults
+ * @param grpcAddress identity and xDS (TLS), default 0.0.0.0:15012: sidecars in other pods connect to it
+ * @param adminAddress /ready, /live, /metrics, /config, default 0.0.0.0:15014: the kubelet probes it
+ * @param workloadTtl lifetime of a workload certificate when the workload asks for none (24 h)
+ * @param maxTtl the longest a workload certificate may live (24 h)
+ * @param rootLifetime lifetime of a root the control plane makes (365 days)
+ * @param rotateBefore start rotating the root when it expires within this (30 days)
+ * @param warnBefore warn daily when the signing root expires within this (60 days)
+ * @param keyAlgorithm key of new roots
+ * @param policyDebounce quiet time after a change of a watched object before a new policy set is built (100 ms)
+ * @param syncTimeout how long the start waits for the first list of every watched kind (60 s)
+ */
+public record KubernetesConfig(
+        String namespace,
+        String caSecretName,
+        MeshConfig mesh,
+        InetSocketAddress grpcAddress,
+        InetSocketAddress adminAddress,
+        Duration workloadTtl,
+        Duration maxTtl,
+        Duration rootLifetime,
+        Duration rotateBefore,
+        Duration warnBefore,
+        KeyAlgorithm keyAlgorithm,
+        Duration policyDebounce,
+        Duration syncTimeout)
+        implements ControlPlaneConfig {
+
+    public static final String DEFAULT_NAMESPACE = MeshConfig.ROOT_NAMESPACE;
+    public static final String DEFAULT_CA_SECRET = "palisade-ca";
+
+    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final Pattern DNS_SUBDOMAIN =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
+    public KubernetesConfig {
+        requireNonNull(namespace, "namespace");
+        requireNonNull(caSecretName, "caSecretName");
+        requireNonNull(mesh, "mesh");
+        requireNonNull(grpcAddress, "grpcAddress");
+        requireNonNull(adminAddress, "adminAddress");
+        requireNonNull(workloadTtl, "workloadTtl");
+        requireNonNull(maxTtl, "maxTtl");
+        requireNonNull(rootLifetime, "rootLifetime");
+        requireNonNull(rotateBefore, "rotateBefore");
+        requireNonNull(warnBefore, "warnBefore");
+        requireNonNull(keyAlgorithm, "keyAlgorithm");
+        requireNonNull(policyDebounce, "policyDebounce");
+        requireNonNull(syncTimeout, "syncTimeout");
+        if (!DNS_LABEL.matcher(namespace).matches()) {
+            throw new IllegalArgumentException(
+                    "namespace: '" + namespace + "' (expected: a DNS-1123 label such as palisade-system)");
+        }
+        if (caSecretName.length() > 253 || !DNS_SUBDOMAIN.matcher(caSecretName).matches()) {
+            throw new IllegalArgumentException(
+                    "caSecretName: '" + caSecretName + "' (expected: a DNS-1123 subdomain such as palisade-ca)");
+        }
+        if (workloadTtl.compareTo(maxTtl) > 0) {
+            throw new IllegalArgumentException("workloadTtl: " + workloadTtl + " (expected: <= maxTtl " + maxTtl + ")");
+        }
+        if (policyDebounce.isNegative()) {
+            throw new IllegalArgumentException("policyDebounce: " + policyDebounce + " (expected: >= 0)");
+        }
+        if (syncTimeout.isNegative() || syncTimeout.isZero()) {
+            throw new IllegalArgumentException("syncTimeout: " + syncTimeout + " (expected: > 0)");
+        }
+    }
+
+    /** The in-cluster defaults for a control plane in {@code namespace}; see the parameters for the values. */
+    public static KubernetesConfig defaults(String namespace, MeshConfig mesh) {
+        return builder(mesh).namespace(namespace).build();
+    }
+
+    /** A builder holding the defaults, in {@value #DEFAULT_NAMESPACE}. */
+    public static Builder builder(MeshConfig mesh) {
+        return new Builder(mesh);
+    }
+
+    public Builder toBuilder() {
+        return new Builder(mesh)
+                .namespace(namespace)
+                .caSecretName(caSecretName)
+                .grpcAddress(grpcAddress)
+                .adminAddress(adminAddress)
+                .ttls(workloadTtl, maxTtl)
+                .rootLifetime(rootLifetime)
+                .rotateBefore(rotateBefore)
+                .warnBefore(warnBefore)
+                .keyAlgorithm(keyAlgorithm)
+                .policyDebounce(policyDebounce)
+                .syncTimeout(syncTimeout);
+    }
+
+    /** Builds a {@link KubernetesConfig}; starts from the defaults. */
+    public static final class Builder {
+        private final MeshConfig mesh;
+        private String namespace = DEFAULT_NAMESPACE;
+        private String caSecretName = DEFAULT_CA_SECRET;
+        private InetSocketAddress grpcAddress = new InetSocketAddress("0.0.0.0", 15012);
+        private InetSocketAddress adminAddress = new InetSocketAddress("0.0.0.0", 15014);
+        private Duration workloadTtl = Duration.ofHours(24);
+        private Duration maxTtl = Duration.ofHours(24);
+        private Duration rootLifetime = Duration.ofDays(365);
+        private Duration rotateBefore = Duration.ofDays(30);
+        private Duration warnBefore = Duration.ofDays(60);
+        private KeyAlgorithm keyAlgorithm = KeyAlgorithm.EC_P256;
+        private Duration policyDebounce = Duration.ofMillis(100);
+        private Duration syncTimeout = Duration.ofSeconds(60);
+
+        private Builder(MeshConfig mesh) {
+            this.mesh = requireNonNull(mesh, "mesh");
+        }
+
+        public Builder namespace(String namespace) {
+            this.namespace = namespace;
+            return this;
+        }
+
+        public Builder caSecretName(String caSecretName) {
+            this.caSecretName = caSecretName;
+            return this;
+        }
+
+        public Builder grpcAddress(InetSocketAddress grpcAddress) {
+            this.grpcAddress = grpcAddress;
+            return this;
+        }
+
+        public Builder adminAddress(InetSocketAddress adminAddress) {
+            this.adminAddress = adminAddress;
+            return this;
+        }
+
+        public Builder ttls(Duration workloadTtl, Duration maxTtl) {
+            this.workloadTtl = workloadTtl;
+            this.maxTtl = maxTtl;
+            return this;
+        }
+
+        public Builder rootLifetime(Duration rootLifetime) {
+            this.rootLifetime = rootLifetime;
+            return this;
+        }
+
+        public Builder rotateBefore(Duration rotateBefore) {
+            this.rotateBefore = rotateBefore;
+            return this;
+        }
+
+        public Builder warnBefore(Duration warnBefore) {
+            this.warnBefore = warnBefore;
+            return this;
+        }
+
+        public Builder keyAlgorithm(KeyAlgorithm keyAlgorithm) {
+            this.keyAlgorithm = keyAlgorithm;
+            return this;
+        }
+
+        public Builder policyDebounce(Duration policyDebounce) {
+            this.policyDebounce = policyDebounce;
+            return this;
+        }
+
+        public Builder syncTimeout(Duration syncTimeout) {
+            this.syncTimeout = syncTimeout;
+            return this;
+        }
+
+        public KubernetesConfig build() {
+            return new KubernetesConfig(
+                    namespace,
+                    caSecretName,
+                    mesh,
+                    grpcAddress,
+                    adminAddress,
+                    workloadTtl,
+                    maxTtl,
+                    rootLifetime,
+                    rotateBefore,
+                    warnBefore,
+                    keyAlgorithm,
+                    policyDebounce,
+                    syncTimeout);
+        }
+    }
+}
