@@ -200,15 +200,19 @@ public final class ControlPlane implements AutoCloseable {
                 client.getMasterUrl(),
                 config.namespace(),
                 config.caSecretName());
-        CertificateAuthority ca = new CaSecretStore(client, config.namespace(), config.caSecretName(), clock)
-                .loadOrCreate(config.mesh().trustDomain(), config.keyAlgorithm(), config.rootLifetime());
-        return start(
+        CaSecretStore caStore = new CaSecretStore(client, config.namespace(), config.caSecretName(), clock);
+        CertificateAuthority ca =
+                caStore.loadOrCreate(config.mesh().trustDomain(), config.keyAlgorithm(), config.rootLifetime());
+        ControlPlane cp = start(
                 config,
                 ca,
                 new TokenReviewCredentials(client, config.mesh().trustDomain()),
                 listener -> KubernetesPolicySource.start(
                         client, listener, config.policyDebounce(), config.syncTimeout(), clock),
                 clock);
+        // Replicas share one rotation through the CA Secret (RotationAcrossReplicasTest).
+        cp.rotation.attachStore(caStore);
+        return cp;
     }
 
     /** Starts a policy source that reports to {@code listener} until closed. */

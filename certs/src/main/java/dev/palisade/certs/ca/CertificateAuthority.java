@@ -18,9 +18,12 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Locale;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -97,7 +100,12 @@ public final class CertificateAuthority {
         }
         KeyPair keys = algorithm.generate();
         Instant now = clock.instant();
-        X500Name name = new X500Name("O=Palisade,CN=Palisade Root CA " + trustDomain.name());
+        // The creation time in the name tells roots apart during a rotation, for operators and for verifiers that
+        // pick issuers by name.
+        String created = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT)
+                .withZone(ZoneOffset.UTC)
+                .format(now);
+        X500Name name = new X500Name("O=Palisade,CN=Palisade Root CA " + trustDomain.name() + " " + created);
         try {
             JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(

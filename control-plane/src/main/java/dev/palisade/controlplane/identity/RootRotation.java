@@ -6,12 +6,14 @@ import dev.palisade.certs.bundle.TrustBundle;
 import dev.palisade.certs.bundle.TrustBundleSet;
 import dev.palisade.certs.ca.CertificateAuthority;
 import dev.palisade.certs.ca.KeyAlgorithm;
+import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -66,8 +68,11 @@ public final class RootRotation {
     private Phase phase = Phase.STABLE;
     private Instant since;
     private CertificateAuthority issuer;
-    private @Nullable CertificateAuthority other; // PREPARED: the next root; SWITCHED: the previous root
+    private @Nullable CertificateAuthority other; // PREPARED: the next root
+    private @Nullable X509Certificate previousRoot; // SWITCHED: the root that signed before
     private @Nullable Instant lastWarning;
+    private @Nullable RotationStore store;
+    private String storedVersion = "";
     private volatile State state;
 
     /**
@@ -116,16 +121,35 @@ public final class RootRotation {
         listeners.add(requireNonNull(listener, "listener"));
     }
 
+    /**
+     * Keeps the rotation in {@code store} from now on, adopting what it already holds (another replica's rotation,
+     * or this one's from before a restart). Call before the first {@link #tick()}.
+     */
+    public void attachStore(RotationStore store) {
+        State adopted;
+        synchronized (this) {
+            this.store = requireNonNull(store, "store");
+            adopted = syncFromStore();
+        }
+        if (adopted != null) {
+            notifyListeners(adopted);
+        }
+    }
+
     /** Starts a rotation now, if none is under way. */
     public void start() {
-        State changed;
+        @Nullable State changed;
         synchronized (this) {
-            if (phase != Phase.STABLE) {
-                return;
+            State adopted = syncFromStore();
+            if (adopted != null || phase != Phase.STABLE) {
+                changed = adopted;
+            } else {
+                changed = prepare();
             }
-            changed = prepare();
         }
-        notifyListeners(changed);
+        if (changed != null) {
+            notifyListeners(changed);
+        }
     }
 
     /** Advances the rotation as far as the clock allows. Idempotent; call it periodically. */
@@ -133,6 +157,10 @@ public final class RootRotation {
         List<State> changes = new ArrayList<>();
         synchronized (this) {
             Instant now = clock.instant();
+            State adopted = syncFromStore();
+            if (adopted != null) {
+                changes.add(adopted);
+            }
             warnIfExpiring(now);
             boolean moved = true;
             while (moved) {
@@ -145,16 +173,21 @@ public final class RootRotation {
                                 .toInstant()
                                 .minus(rotateBefore)
                                 .isAfter(now)) {
-                            changes.add(prepare());
+                            State prepared = prepare();
+                            if (prepared != null) {
+                                changes.add(prepared);
+                            }
                             moved = true;
                         }
                     }
                     case PREPARED -> {
                         if (!now.isBefore(phaseEnd)) {
                             CertificateAuthority next = requireNonNull(other, "next");
-                            other = issuer;
-                            issuer = next;
-                            enter(Phase.SWITCHED, now);
+                            if (!commit(Phase.SWITCHED, now, next, null, issuerRoot())) {
+                                changes.add(state);
+                                moved = true;
+                                continue;
+                            }
                             logger.info(
                                     "CA rotation: SWITCHED: {} now signs; the old root stays trusted until {}",
                                     subject(issuerRoot()),
@@ -165,12 +198,15 @@ public final class RootRotation {
                     }
                     case SWITCHED -> {
                         if (!now.isBefore(phaseEnd)) {
-                            CertificateAuthority retired = requireNonNull(other, "previous");
-                            other = null;
-                            enter(Phase.STABLE, now);
+                            X509Certificate retired = requireNonNull(previousRoot, "previousRoot");
+                            if (!commit(Phase.STABLE, now, issuer, null, null)) {
+                                changes.add(state);
+                                moved = true;
+                                continue;
+                            }
                             logger.info(
                                     "CA rotation: done: {} left the bundle; {} is the only root",
-                                    subject(retired.certificate()),
+                                    subject(retired),
                                     subject(issuerRoot()));
                             changes.add(state);
                             moved = true;
@@ -182,12 +218,14 @@ public final class RootRotation {
         changes.forEach(this::notifyListeners);
     }
 
-    private State prepare() {
+    /** Enters PREPARED with a new root; when another replica prepared first, adopts its root instead. */
+    private @Nullable State prepare() {
         Instant now = clock.instant();
         CertificateAuthority next =
                 CertificateAuthority.createRoot(issuer.trustDomain(), keyAlgorithm, rootLifetime, clock);
-        other = next;
-        enter(Phase.PREPARED, now);
+        if (!commit(Phase.PREPARED, now, issuer, next, null)) {
+            return state;
+        }
         logger.info(
                 "CA rotation: PREPARED: new root {} added to the bundle; {} keeps signing until {}",
                 subject(next.certificate()),
@@ -196,23 +234,97 @@ public final class RootRotation {
         return state;
     }
 
-    private void enter(Phase next, Instant now) {
-        phase = next;
+    /**
+     * Makes the new state current, writing it to the store first when there is one. Returns false when another
+     * replica wrote first: its state has then been adopted instead.
+     */
+    private boolean commit(
+            Phase nextPhase,
+            Instant now,
+            CertificateAuthority nextIssuer,
+            @Nullable CertificateAuthority nextNext,
+            @Nullable X509Certificate nextPrevious) {
+        if (store != null) {
+            var written = store.compareAndSet(
+                    storedVersion, new RotationStore.Persisted(nextPhase, now, nextIssuer, nextNext, nextPrevious, ""));
+            if (written.isEmpty()) {
+                logger.info("CA rotation: another replica moved first; adopting its state");
+                syncFromStore();
+                return false;
+            }
+            storedVersion = written.get();
+        }
+        phase = nextPhase;
         since = now;
+        issuer = nextIssuer;
+        other = nextNext;
+        previousRoot = nextPrevious;
         state = snapshot();
+        return true;
+    }
+
+    /** Adopts the store's state if it differs from ours; returns the adopted state, or null. */
+    private @Nullable State syncFromStore() {
+        if (store == null) {
+            return null;
+        }
+        RotationStore.Persisted p = store.load().orElse(null);
+        if (p == null || p.version().equals(storedVersion)) {
+            return null;
+        }
+        boolean changed = p.phase() != phase
+                || !p.issuer().certificate().equals(issuer.certificate())
+                || !Objects.equals(
+                        p.next() == null ? null : p.next().certificate(), other == null ? null : other.certificate());
+        storedVersion = p.version();
+        phase = p.phase();
+        since = p.since();
+        issuer = p.issuer();
+        other = p.next();
+        previousRoot = p.previousRoot();
+        state = snapshot();
+        return changed ? state : null;
     }
 
     private State snapshot() {
         List<X509Certificate> roots = new ArrayList<>();
-        if (phase == Phase.SWITCHED && other != null) {
-            roots.addAll(other.trustBundle().roots()); // the old root first, by convention
+        if (phase == Phase.SWITCHED && previousRoot != null) {
+            roots.add(previousRoot); // the old root first, by convention
         }
-        roots.addAll(issuer.trustBundle().roots());
+        roots.addAll(anchors(issuer));
         if (phase == Phase.PREPARED && other != null) {
             roots.addAll(other.trustBundle().roots());
         }
         TrustBundleSet bundles = TrustBundleSet.of(TrustBundle.of(issuer.trustDomain(), roots));
         return new State(phase, since, issuer, bundles);
+    }
+
+    /**
+     * The roots of {@code ca}'s bundle that anchor its own chain. A CA loaded during a rotation carries the whole
+     * bundle of that moment; only its own anchors belong to the state the rotation computes.
+     */
+    private static List<X509Certificate> anchors(CertificateAuthority ca) {
+        List<X509Certificate> chain = ca.chain();
+        X509Certificate top = chain.get(chain.size() - 1);
+        List<X509Certificate> out = new ArrayList<>();
+        for (X509Certificate root : ca.trustBundle().roots()) {
+            if (root.equals(top) || signedBy(top, root)) {
+                out.add(root);
+            }
+        }
+        return out.isEmpty() ? ca.trustBundle().roots() : out;
+    }
+
+    private static boolean signedBy(X509Certificate cert, X509Certificate root) {
+        if (!root.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) {
+            return false;
+        }
+        try {
+            cert.verify(root.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
     }
 
     private X509Certificate issuerRoot() {

@@ -8,6 +8,8 @@ import dev.palisade.certs.ca.KeyAlgorithm;
 import dev.palisade.certs.pem.Pem;
 import dev.palisade.certs.pem.PemException;
 import dev.palisade.certs.spiffe.TrustDomain;
+import dev.palisade.controlplane.identity.RootRotation;
+import dev.palisade.controlplane.identity.RotationStore;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -16,9 +18,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * create, the other gets 409 Conflict, discards its CA and loads the winner's. So the cluster always ends up with
  * one CA.
  */
-public final class CaSecretStore {
+public final class CaSecretStore implements RotationStore {
     private static final Logger logger = LoggerFactory.getLogger(CaSecretStore.class);
     public static final String DEFAULT_NAME = "palisade-ca";
 
@@ -71,6 +77,93 @@ public final class CaSecretStore {
             }
             logger.info("CA: another replica created Secret {}/{} first; using its CA", namespace, name);
             return parse(winner, trustDomain);
+        }
+    }
+
+    /**
+     * The rotation state kept beside the CA: {@code rotation.phase}, {@code rotation.since}, and the next root's key
+     * and certificate ({@code next.key}, {@code next.crt}) while PREPARED, or the previous root
+     * ({@code previous.crt}) while SWITCHED. {@code ca.key}/{@code ca.crt} always hold the signing CA and
+     * {@code bundle.pem} every root to trust, so a replica that knows nothing of rotations still serves correctly.
+     */
+    @Override
+    public Optional<Persisted> load() {
+        Secret secret = get();
+        if (secret == null) {
+            return Optional.empty();
+        }
+        Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
+        String where = "Secret " + namespace + "/" + name;
+        TrustDomain td = TrustDomain.parse(text(data, "trust-domain", where).trim());
+        CertificateAuthority issuer = parse(secret, td);
+        RootRotation.Phase phase = data.containsKey("rotation.phase")
+                ? RootRotation.Phase.valueOf(text(data, "rotation.phase", where).trim())
+                : RootRotation.Phase.STABLE;
+        Instant since = data.containsKey("rotation.since")
+                ? Instant.parse(text(data, "rotation.since", where).trim())
+                : issuer.certificate().getNotBefore().toInstant();
+        CertificateAuthority next = null;
+        X509Certificate previous = null;
+        if (phase == RootRotation.Phase.PREPARED) {
+            List<X509Certificate> nextChain = Pem.readCertificates(text(data, "next.crt", where), where + " next.crt");
+            next = CertificateAuthority.load(
+                    td,
+                    Pem.readPrivateKey(text(data, "next.key", where), where + " next.key"),
+                    nextChain,
+                    TrustBundle.of(td, nextChain),
+                    clock);
+        } else if (phase == RootRotation.Phase.SWITCHED) {
+            previous = Pem.readCertificates(text(data, "previous.crt", where), where + " previous.crt")
+                    .get(0);
+        }
+        String version = secret.getMetadata().getResourceVersion();
+        return Optional.of(new Persisted(phase, since, issuer, next, previous, version == null ? "" : version));
+    }
+
+    @Override
+    public Optional<String> compareAndSet(String expectedVersion, Persisted state) {
+        Secret current = get();
+        if (current == null) {
+            throw new IllegalStateException("Secret " + namespace + "/" + name + " is gone");
+        }
+        String currentVersion = current.getMetadata().getResourceVersion();
+        if (!expectedVersion.isEmpty() && !expectedVersion.equals(currentVersion)) {
+            return Optional.empty();
+        }
+        List<X509Certificate> roots = new ArrayList<>();
+        if (state.previousRoot() != null) {
+            roots.add(state.previousRoot());
+        }
+        List<X509Certificate> issuerChain = state.issuer().chain();
+        roots.add(issuerChain.get(issuerChain.size() - 1));
+        if (state.next() != null) {
+            roots.add(state.next().certificate());
+        }
+        Map<String, String> data = new LinkedHashMap<>();
+        data.put("ca.key", b64(Pem.writePrivateKey(state.issuer().privateKey())));
+        data.put("ca.crt", b64(Pem.writeCertificates(state.issuer().chain())));
+        data.put("bundle.pem", b64(Pem.writeCertificates(roots)));
+        data.put("trust-domain", b64(state.issuer().trustDomain().name()));
+        data.put("rotation.phase", b64(state.phase().name()));
+        data.put("rotation.since", b64(state.since().toString()));
+        if (state.next() != null) {
+            data.put("next.key", b64(Pem.writePrivateKey(state.next().privateKey())));
+            data.put("next.crt", b64(Pem.writeCertificates(state.next().chain())));
+        }
+        if (state.previousRoot() != null) {
+            data.put("previous.crt", b64(Pem.writeCertificates(List.of(state.previousRoot()))));
+        }
+        Secret updated = new SecretBuilder(current).withData(data).build();
+        updated.getMetadata().setResourceVersion(currentVersion); // optimistic lock: 409 if someone wrote since
+        try {
+            Secret written =
+                    client.secrets().inNamespace(namespace).resource(updated).update();
+            return Optional.of(String.valueOf(written.getMetadata().getResourceVersion()));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                return Optional.empty();
+            }
+            throw e;
         }
     }
 
