@@ -36,6 +36,22 @@ final class HeaderValueMatcher implements Matcher {
         this.inverted = inverted;
     }
 
+    HeaderRef header() {
+        return header;
+    }
+
+    StringMatch match() {
+        return match;
+    }
+
+    MultiValueMode mode() {
+        return mode;
+    }
+
+    boolean inverted() {
+        return inverted;
+    }
+
     @Override
     public boolean matches(AuthzRequest request) {
         if (header.isPseudo()) {

@@ -57,7 +57,9 @@ import org.slf4j.LoggerFactory;
  * destination_port} 0, which Envoy accepts and never matches, is refused.
  *
  * <p>Header conditions get their {@link MultiValueMode} here: ANY in DENY and LOG filters, EVERY
- * in ALLOW filters, flipped under each negation.
+ * in ALLOW filters, flipped under each negation. Alternatives that are all EVERY-mode conditions
+ * on one header ({@code values: [acme, "beta-*"]}) compile to a {@link HeaderAlternativesMatcher}:
+ * every value must match one of them, not every value the same one.
  */
 public final class RbacCompiler {
 
@@ -248,8 +250,21 @@ public final class RbacCompiler {
         return new CompiledPolicy(ref, anyOf(permissions), anyOf(principals));
     }
 
+    /**
+     * Alternatives: {@code or_rules}, {@code or_ids}, and a policy's list of permissions or
+     * principals, which Envoy evaluates alike. Alternatives that are all EVERY-mode conditions on
+     * one header become a {@link HeaderAlternativesMatcher}, so that each value may match a
+     * different alternative ({@code x-tenant: acme} and {@code x-tenant: beta-1} against {@code
+     * values: [acme, "beta-*"]}); anything else is an {@link OrMatcher}.
+     */
+    private static Matcher or(List<Matcher> matchers) {
+        Matcher sameHeader = HeaderAlternativesMatcher.of(matchers);
+        return sameHeader != null ? sameHeader : new OrMatcher(matchers);
+    }
+
+    /** A policy's permissions or principals: {@link #or}, or the only one. */
     private static Matcher anyOf(List<Matcher> matchers) {
-        return matchers.size() == 1 ? matchers.get(0) : new OrMatcher(matchers);
+        return matchers.size() == 1 ? matchers.get(0) : or(matchers);
     }
 
     private Matcher compilePermission(Permission permission, String path, MultiValueMode mode)
@@ -259,7 +274,7 @@ public final class RbacCompiler {
             case AND_RULES:
                 return new AndMatcher(compilePermissions(permission.getAndRules(), path + ".and_rules", mode));
             case OR_RULES:
-                return new OrMatcher(compilePermissions(permission.getOrRules(), path + ".or_rules", mode));
+                return or(compilePermissions(permission.getOrRules(), path + ".or_rules", mode));
             case ANY:
                 return any(permission.getAny(), path);
             case HEADER:
@@ -324,7 +339,7 @@ public final class RbacCompiler {
             case AND_IDS:
                 return new AndMatcher(compilePrincipals(principal.getAndIds(), path + ".and_ids", mode));
             case OR_IDS:
-                return new OrMatcher(compilePrincipals(principal.getOrIds(), path + ".or_ids", mode));
+                return or(compilePrincipals(principal.getOrIds(), path + ".or_ids", mode));
             case ANY:
                 return any(principal.getAny(), path);
             case AUTHENTICATED:

@@ -13,6 +13,7 @@ import static dev.palisade.proxy.authz.Rbac.path;
 import static dev.palisade.proxy.authz.Rbac.pathPrefix;
 import static dev.palisade.proxy.authz.Rbac.policy;
 import static dev.palisade.proxy.authz.Rbac.port;
+import static dev.palisade.proxy.authz.Rbac.prefix;
 import static dev.palisade.proxy.authz.Rbac.principal;
 import static dev.palisade.proxy.authz.TestRequest.request;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -115,6 +116,20 @@ class ExplainTest {
                 .endsWith("permissions: header x-tenant (absent) did not match acme");
         assertThat(notAdmin.explain(request().path("/admin/x").build()).failedCondition())
                 .endsWith("permissions: url_path prefix /admin matched, and the rule requires that it does not");
+    }
+
+    @Test
+    void headerAlternativesFailureNamesEveryAlternative() {
+        AuthzEngine tenant = Rbac.compile(Rbac.allow(policy(
+                "tenant", or(header("x-tenant", exact("acme")), header("x-tenant", prefix("beta-"))), anyPrincipal())));
+
+        assertThat(tenant.explain(request().header("x-tenant", "acme", "evil").build())
+                        .failedCondition())
+                .endsWith("permissions: header x-tenant=[acme, evil] did not match acme or prefix beta- (every value)");
+        assertThat(tenant.explain(request().header("x-tenant", "acme", "beta-1").build())
+                        .decision()
+                        .allowed())
+                .isTrue();
     }
 
     @Test

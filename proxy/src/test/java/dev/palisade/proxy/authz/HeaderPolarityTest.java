@@ -7,6 +7,8 @@ import static dev.palisade.proxy.authz.Rbac.header;
 import static dev.palisade.proxy.authz.Rbac.headerInverted;
 import static dev.palisade.proxy.authz.Rbac.not;
 import static dev.palisade.proxy.authz.Rbac.notId;
+import static dev.palisade.proxy.authz.Rbac.or;
+import static dev.palisade.proxy.authz.Rbac.orIds;
 import static dev.palisade.proxy.authz.Rbac.policy;
 import static dev.palisade.proxy.authz.Rbac.prefix;
 import static dev.palisade.proxy.authz.Rbac.principalHeader;
@@ -14,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.config.rbac.v3.Permission;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,6 +33,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 class HeaderPolarityTest {
 
     private static final String TENANT = "x-tenant";
+
+    /**
+     * {@code when: [{key: request.headers[x-tenant], values: [acme, "beta-*"]}]} as the policy
+     * compiler writes it: one header condition per value, under an {@code or_rules}.
+     */
+    private static final Permission ACME_OR_BETA = or(header(TENANT, exact("acme")), header(TENANT, prefix("beta-")));
+
+    /** {@code values: [evil, "bad-*"]}. */
+    private static final Permission EVIL_OR_BAD = or(header(TENANT, exact("evil")), header(TENANT, prefix("bad-")));
 
     /** Requests that must be denied: each one a way to smuggle a second tenant past the condition. */
     static Stream<Arguments> denied() {
@@ -72,7 +84,36 @@ class HeaderPolarityTest {
                 row("DENY not not evil", deny(not(not(header(TENANT, exact("evil"))))), "acme", "evil"),
                 row("ALLOW not not acme", allow(not(not(header(TENANT, exact("acme"))))), "acme", "evil"),
                 // not under a principal: not_id flips the same way
-                row("ALLOW not_id evil", allowPrincipal(notIdTenant("evil")), "acme", "evil"));
+                row("ALLOW not_id evil", allowPrincipal(notIdTenant("evil")), "acme", "evil"),
+                // ALLOW values [acme, beta-*]: every value must match one of the alternatives
+                row("ALLOW acme|beta-*", allow(ACME_OR_BETA), "acme", "evil"),
+                row("ALLOW acme|beta-*", allow(ACME_OR_BETA), "evil", "beta-1"),
+                row("ALLOW acme|beta-*", allow(ACME_OR_BETA), "beta-1", "acme", "evil"),
+                row("ALLOW acme|beta-*", allow(ACME_OR_BETA), "evil"),
+                row("ALLOW acme|beta-*", allow(ACME_OR_BETA), "acme,beta-1"),
+                row("ALLOW acme|beta-*", allow(ACME_OR_BETA), "beta"),
+                row("ALLOW acme|beta-*, absent header", allow(ACME_OR_BETA)),
+                row("ALLOW or_ids acme|beta-*", allowPrincipal(acmeOrBetaIds()), "acme", "evil"),
+                row("ALLOW permissions [acme, beta-*]", allowEither(), "acme", "evil"),
+                row("ALLOW permissions [acme, beta-*]", allowEither()),
+                row(
+                        "ALLOW acme|x-team beta-*, two headers stay separate",
+                        allow(or(header(TENANT, exact("acme")), header("x-team", prefix("beta-")))),
+                        "acme",
+                        "beta-1"),
+                // DENY not(values [acme, beta-*]), "deny unless every value is acme or beta-*"
+                row("DENY not acme|beta-*", deny(not(ACME_OR_BETA)), "acme", "evil"),
+                row("DENY not acme|beta-*", deny(not(ACME_OR_BETA)), "beta-1", "evil"),
+                row("DENY not acme|beta-*", deny(not(ACME_OR_BETA)), "evil"),
+                row("DENY not acme|beta-*", deny(not(ACME_OR_BETA))),
+                // DENY values [evil, bad-*]: unchanged, any value matching any alternative
+                row("DENY evil|bad-*", deny(EVIL_OR_BAD), "acme", "bad-1"),
+                row("DENY evil|bad-*", deny(EVIL_OR_BAD), "evil", "acme"),
+                row("DENY evil|bad-*", deny(EVIL_OR_BAD), "acme, bad-1"),
+                // ALLOW not(values [evil, bad-*]): ANY under the negation, unchanged
+                row("ALLOW not evil|bad-*", allow(not(EVIL_OR_BAD)), "acme", "bad-1"),
+                row("ALLOW not evil|bad-*", allow(not(EVIL_OR_BAD)), "evil", "beta-1"),
+                row("ALLOW not evil|bad-*", allow(not(EVIL_OR_BAD)), "acme,evil"));
     }
 
     /** Requests that must be allowed: the conditions are strict, not paranoid. */
@@ -98,7 +139,21 @@ class HeaderPolarityTest {
                         deny(headerInverted(TENANT, exact("acme")))),
                 row("ALLOW invert evil", allow(headerInverted(TENANT, exact("evil"))), "acme"),
                 row("ALLOW invert evil", allow(headerInverted(TENANT, exact("evil"))), "acme", "good"),
-                row("ALLOW not_id evil", allowPrincipal(notIdTenant("evil")), "acme"));
+                row("ALLOW not_id evil", allowPrincipal(notIdTenant("evil")), "acme"),
+                // each value may match a different alternative
+                row("ALLOW acme|beta-*", allow(ACME_OR_BETA), "acme", "beta-1"),
+                row("ALLOW acme|beta-*", allow(ACME_OR_BETA), "beta-1", "acme"),
+                row("ALLOW acme|beta-*", allow(ACME_OR_BETA), "beta-1", "beta-2", "acme"),
+                row("ALLOW acme|beta-*", allow(ACME_OR_BETA), "acme"),
+                row("ALLOW acme|beta-*", allow(ACME_OR_BETA), "beta-1"),
+                row("ALLOW or_ids acme|beta-*", allowPrincipal(acmeOrBetaIds()), "acme", "beta-1"),
+                row("ALLOW permissions [acme, beta-*]", allowEither(), "acme", "beta-1"),
+                row("DENY not acme|beta-*", deny(not(ACME_OR_BETA)), "acme", "beta-1"),
+                row("DENY not acme|beta-*", deny(not(ACME_OR_BETA)), "beta-1"),
+                row("DENY evil|bad-*", deny(EVIL_OR_BAD), "acme", "beta-1"),
+                row("DENY evil|bad-*", deny(EVIL_OR_BAD)),
+                row("ALLOW not evil|bad-*", allow(not(EVIL_OR_BAD)), "acme", "beta-1"),
+                row("ALLOW not evil|bad-*", allow(not(EVIL_OR_BAD))));
     }
 
     @ParameterizedTest(name = "[{index}] {0}: {2}")
@@ -162,6 +217,19 @@ class HeaderPolarityTest {
 
     private static AuthzEngine allowPrincipal(io.envoyproxy.envoy.config.rbac.v3.Principal principal) {
         return Rbac.compile(Rbac.allow(policy("tenant", anyPermission(), principal)));
+    }
+
+    /** ALLOW with two permissions, one per tenant pattern: a policy's permissions are alternatives too. */
+    private static AuthzEngine allowEither() {
+        return Rbac.compile(Rbac.allow(Map.entry(
+                Rbac.name("shop", "tenant", 0),
+                Rbac.policy(
+                        List.of(header(TENANT, exact("acme")), header(TENANT, prefix("beta-"))),
+                        List.of(anyPrincipal())))));
+    }
+
+    private static io.envoyproxy.envoy.config.rbac.v3.Principal acmeOrBetaIds() {
+        return orIds(principalHeader(TENANT, exact("acme")), principalHeader(TENANT, prefix("beta-")));
     }
 
     private static io.envoyproxy.envoy.config.rbac.v3.Principal notIdTenant(String tenant) {
