@@ -89,6 +89,31 @@ class InitIptablesCommandTest {
                 .hasSize(22);
     }
 
+    @Test
+    void acceptsTheArgumentsTheInjectorGivesTheInitContainer() {
+        // injector ProxyContainers: admin, health and the app's probe ports are in the excluded list already.
+        assertThat(run(
+                        "--dry-run",
+                        "--proxy-uid",
+                        "1337",
+                        "--inbound-port",
+                        "15006",
+                        "--outbound-port",
+                        "15001",
+                        "--exclude-inbound-ports",
+                        "7000,8080,15000,15021",
+                        "--exclude-outbound-ports",
+                        "5432,6379"))
+                .as(err.toString())
+                .isZero();
+
+        assertThat(out.toString().lines())
+                .as("once per family")
+                .filteredOn(line -> line.equals("-A PALISADE_INBOUND -p tcp --dport 15021 -j RETURN"))
+                .hasSize(2);
+        assertThat(out.toString()).contains("-A PALISADE_INBOUND -p tcp --dport 7000 -j RETURN");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(
             delimiter = '|',
