@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
             AuthzCommand.class,
             InjectCommand.class,
             WebhookCommand.class,
+            InitIptablesCommand.class,
             HelpCommand.class
         })
 public final class Palisade implements Callable<Integer> {
