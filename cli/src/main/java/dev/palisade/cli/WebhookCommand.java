@@ -55,7 +55,7 @@ final class WebhookCommand implements Callable<Integer> {
             names = "--listen",
             paramLabel = "HOST:PORT",
             defaultValue = "0.0.0.0:15017",
-            converter = ListenAddressConverter.class,
+            converter = AddressConverter.class,
             description = "Address to serve HTTPS on (default: ${DEFAULT-VALUE}).")
     private InetSocketAddress listen;
 
@@ -169,31 +169,6 @@ final class WebhookCommand implements Callable<Integer> {
     private static String format(InetSocketAddress address) {
         String host = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
-    }
-
-    /** {@code HOST:PORT}, {@code [IPV6]:PORT} or {@code :PORT} (all interfaces). */
-    static final class ListenAddressConverter implements ITypeConverter<InetSocketAddress> {
-        @Override
-        public InetSocketAddress convert(String value) {
-            int colon = value.lastIndexOf(':');
-            if (colon < 0) {
-                throw new TypeConversionException("'" + value + "' (expected: HOST:PORT)");
-            }
-            String host = value.substring(0, colon);
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            int port;
-            try {
-                port = Integer.parseInt(value.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                port = -1;
-            }
-            if (port < 0 || port > 65535) {
-                throw new TypeConversionException("'" + value + "': the port is not 0-65535");
-            }
-            return host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
-        }
     }
 
     /** {@code Fail} or {@code Ignore}. */
