@@ -13,6 +13,11 @@ final class AndMatcher implements Matcher {
     }
 
     @Override
+    public Prefilter prefilter() {
+        return Prefilter.and(operands.stream().map(Matcher::prefilter).toList());
+    }
+
+    @Override
     public boolean matches(AuthzRequest request) {
         for (int i = 0; i < operands.size(); i++) {
             if (!operands.get(i).matches(request)) {

@@ -11,11 +11,13 @@ final class CompiledPolicy {
     private final PolicyRef ref;
     private final Matcher permissions;
     private final Matcher principals;
+    private final Prefilter prefilter;
 
     CompiledPolicy(PolicyRef ref, Matcher permissions, Matcher principals) {
         this.ref = requireNonNull(ref, "ref");
         this.permissions = requireNonNull(permissions, "permissions");
         this.principals = requireNonNull(principals, "principals");
+        this.prefilter = permissions.prefilter();
     }
 
     PolicyRef ref() {
@@ -23,7 +25,7 @@ final class CompiledPolicy {
     }
 
     boolean matches(AuthzRequest request) {
-        return permissions.matches(request) && principals.matches(request);
+        return prefilter.admits(request) && permissions.matches(request) && principals.matches(request);
     }
 
     /** Both halves traced; the failure is the first failed condition, permissions first (Envoy's order). */

@@ -47,6 +47,11 @@ final class HeaderRef {
         return name;
     }
 
+    /** Whether this is {@code :method}. */
+    boolean isMethod() {
+        return kind == Kind.METHOD;
+    }
+
     /** Whether the value is one of the normalised request's single values, not a header field. */
     boolean isPseudo() {
         return kind != Kind.FIELD;

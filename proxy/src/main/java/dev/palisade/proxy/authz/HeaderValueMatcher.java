@@ -53,6 +53,14 @@ final class HeaderValueMatcher implements Matcher {
     }
 
     @Override
+    public Prefilter prefilter() {
+        if (!inverted && header.isMethod() && match.kind() == StringMatch.Kind.EXACT && !match.ignoreCase()) {
+            return Prefilter.method(match.pattern());
+        }
+        return Prefilter.NONE;
+    }
+
+    @Override
     public boolean matches(AuthzRequest request) {
         if (header.isPseudo()) {
             String value = header.pseudoValue(request);

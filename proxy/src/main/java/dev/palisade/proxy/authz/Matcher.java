@@ -13,6 +13,11 @@ interface Matcher {
     /** The same answer as {@link #matches}, with the reasons; for explanations only. */
     Trace trace(AuthzRequest request);
 
+    /** A necessary condition on method and path for this matcher to match ({@link Prefilter}). */
+    default Prefilter prefilter() {
+        return Prefilter.NONE;
+    }
+
     /** This matcher in words, such as {@code header :method GET} or {@code not(url_path prefix /a)}. */
     String describe();
 }

@@ -18,6 +18,11 @@ final class OrMatcher implements Matcher {
     }
 
     @Override
+    public Prefilter prefilter() {
+        return Prefilter.or(operands.stream().map(Matcher::prefilter).toList());
+    }
+
+    @Override
     public boolean matches(AuthzRequest request) {
         for (int i = 0; i < operands.size(); i++) {
             if (operands.get(i).matches(request)) {

@@ -57,6 +57,10 @@ final class StringMatch {
         return kind;
     }
 
+    boolean ignoreCase() {
+        return ignoreCase;
+    }
+
     /** The pattern; lower-cased (ASCII) when {@code ignore_case}. */
     String pattern() {
         return pattern;

@@ -18,6 +18,18 @@ final class UrlPathMatcher implements Matcher {
     }
 
     @Override
+    public Prefilter prefilter() {
+        if (match.ignoreCase()) {
+            return Prefilter.NONE;
+        }
+        return switch (match.kind()) {
+            case EXACT -> Prefilter.exactPath(match.pattern());
+            case PREFIX -> Prefilter.pathPrefix(match.pattern());
+            default -> Prefilter.NONE;
+        };
+    }
+
+    @Override
     public boolean matches(AuthzRequest request) {
         String path = path(request);
         return path != null && match.matches(path);
