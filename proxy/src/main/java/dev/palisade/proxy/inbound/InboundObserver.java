@@ -1,0 +1,25 @@
+package dev.palisade.proxy.inbound;
+
+/**
+ * Connection-level events of a listener, for metrics (requests are counted from flow events). Called on event-loop
+ * threads: implementations must be cheap and never throw.
+ */
+public interface InboundObserver {
+    /** Observes nothing. */
+    InboundObserver NONE = new InboundObserver() {};
+
+    /** A connection was accepted. */
+    default void connectionOpened() {}
+
+    /** An accepted connection closed. */
+    default void connectionClosed() {}
+
+    /**
+     * A TLS handshake failed or a connection was refused before any request.
+     *
+     * @param reason a short, low-cardinality label: {@code no_client_certificate}, {@code untrusted_certificate},
+     *     {@code expired_certificate}, {@code invalid_svid}, {@code handshake_timeout}, {@code plaintext_refused},
+     *     {@code protocol}, {@code other}
+     */
+    default void refused(String reason) {}
+}
