@@ -7,6 +7,7 @@ import dev.palisade.controlplane.config.KubernetesConfig;
 import dev.palisade.controlplane.config.LocalConfig;
 import dev.palisade.controlplane.config.MeshConfig;
 import dev.palisade.controlplane.config.MtlsMode;
+import dev.palisade.controlplane.kube.WebhookCertificates;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -15,6 +16,7 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -50,6 +52,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
     static final InetSocketAddress LOCAL_ADMIN = new AddressConverter().convert("127.0.0.1:15014");
     static final InetSocketAddress CLUSTER_GRPC = new AddressConverter().convert("0.0.0.0:15012");
     static final InetSocketAddress CLUSTER_ADMIN = new AddressConverter().convert("0.0.0.0:15014");
+    static final Duration WEBHOOK_CHECK = Duration.ofHours(1);
 
     @Spec
     private CommandSpec spec;
@@ -114,6 +117,35 @@ final class ControlPlaneCommand implements Callable<Integer> {
     private @Nullable InetSocketAddress adminListen;
 
     @Option(
+            names = "--certificate-ttl",
+            paramLabel = "DURATION",
+            description = "Lifetime of a workload certificate when the workload asks for none, at most 24h"
+                    + " (default: 24h; e.g. 1h, 30m).",
+            converter = DurationConverter.class)
+    private @Nullable Duration certificateTtl;
+
+    @Option(
+            names = "--webhook-service",
+            paramLabel = "NAME",
+            description = "Kubernetes mode: issue the admission webhook's serving certificate for this Service of"
+                    + " --namespace, kept in the Secret NAME-tls (unless cert-manager provides it).")
+    private @Nullable String webhookService;
+
+    @Option(
+            names = "--webhook-cert-dir",
+            paramLabel = "DIR",
+            description = "Kubernetes mode, with --webhook-service: write tls.crt, tls.key and ca.crt here (the"
+                    + " directory the webhook container reads).")
+    private @Nullable Path webhookCertDir;
+
+    @Option(
+            names = "--webhook-configuration",
+            paramLabel = "NAME",
+            description = "Kubernetes mode, with --webhook-service: set the caBundle of this"
+                    + " MutatingWebhookConfiguration's webhooks.")
+    private @Nullable String webhookConfiguration;
+
+    @Option(
             names = "--default-action",
             paramLabel = "ACTION",
             defaultValue = "allow",
@@ -135,7 +167,9 @@ final class ControlPlaneCommand implements Callable<Integer> {
     }
 
     private int runLocal(MeshConfig mesh) throws Exception {
-        for (String kubernetesOnly : new String[] {"--namespace", "--ca-secret"}) {
+        for (String kubernetesOnly : new String[] {
+            "--namespace", "--ca-secret", "--webhook-service", "--webhook-cert-dir", "--webhook-configuration"
+        }) {
             if (spec.commandLine().getParseResult().hasMatchedOption(kubernetesOnly)) {
                 throw new ParameterException(spec.commandLine(), kubernetesOnly + " applies to --kubernetes only");
             }
@@ -146,6 +180,9 @@ final class ControlPlaneCommand implements Callable<Integer> {
                         grpcListen == null ? LOCAL_GRPC : grpcListen, adminListen == null ? LOCAL_ADMIN : adminListen);
         if (policies != null) {
             config = config.withPolicies(policies);
+        }
+        if (certificateTtl != null) {
+            config = config.withTtls(checkTtl(certificateTtl, config.maxTtl()), config.maxTtl());
         }
         ControlPlane cp = ControlPlane.startLocal(config, Clock.systemUTC());
         return serve(cp, "local " + dir, config.grpcAddress().getHostString(), () -> {});
@@ -158,14 +195,25 @@ final class ControlPlaneCommand implements Callable<Integer> {
                     "--policies applies to --local only: in Kubernetes mode, policies are AuthorizationPolicy and"
                             + " PeerAuthentication resources");
         }
+        if (webhookService == null) {
+            for (String needsService : new String[] {"--webhook-cert-dir", "--webhook-configuration"}) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(needsService)) {
+                    throw new ParameterException(spec.commandLine(), needsService + " needs --webhook-service");
+                }
+            }
+        }
         KubernetesConfig config;
         try {
-            config = KubernetesConfig.builder(mesh)
+            KubernetesConfig.Builder builder = KubernetesConfig.builder(mesh)
                     .namespace(namespace)
                     .caSecretName(caSecret)
                     .grpcAddress(grpcListen == null ? CLUSTER_GRPC : grpcListen)
-                    .adminAddress(adminListen == null ? CLUSTER_ADMIN : adminListen)
-                    .build();
+                    .adminAddress(adminListen == null ? CLUSTER_ADMIN : adminListen);
+            if (certificateTtl != null) {
+                Duration max = builder.build().maxTtl();
+                builder.ttls(checkTtl(certificateTtl, max), max);
+            }
+            config = builder.build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), String.valueOf(e.getMessage()), e);
         }
@@ -183,6 +231,26 @@ final class ControlPlaneCommand implements Callable<Integer> {
         } catch (Exception | Error e) {
             client.close();
             throw e;
+        }
+        if (webhookService != null) {
+            try {
+                WebhookSetup webhook = new WebhookSetup(
+                        new WebhookCertificates(client, config.namespace(), webhookService, Clock.systemUTC()),
+                        webhookCertDir,
+                        webhookConfiguration);
+                webhook.run();
+                cp.schedule(webhook::runLogged, WEBHOOK_CHECK, WEBHOOK_CHECK);
+            } catch (KubernetesClientException | IOException | IllegalStateException e) {
+                cp.close();
+                client.close();
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("palisade control-plane: webhook certificate: "
+                        + (e instanceof KubernetesClientException k
+                                ? describe(k, client.getMasterUrl().toString())
+                                : e.getMessage()));
+                err.flush();
+                return 1;
+            }
         }
         return serve(
                 cp,
@@ -257,6 +325,47 @@ final class ControlPlaneCommand implements Callable<Integer> {
 
     private static String stripSlash(String url) {
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    private Duration checkTtl(Duration ttl, Duration max) {
+        if (ttl.compareTo(Duration.ofMinutes(1)) < 0 || ttl.compareTo(max) > 0) {
+            throw new ParameterException(
+                    spec.commandLine(), "--certificate-ttl: " + ttl + " (expected: from 1m to " + max.toHours() + "h)");
+        }
+        return ttl;
+    }
+
+    /** Makes (or loads) the webhook's serving certificate, writes it for the webhook container, sets the caBundle. */
+    private static final class WebhookSetup {
+        private static final org.slf4j.Logger logger = org.slf4j.LoggerFactory.getLogger(WebhookSetup.class);
+        private final WebhookCertificates certificates;
+        private final @Nullable Path dir;
+        private final @Nullable String configuration;
+
+        WebhookSetup(WebhookCertificates certificates, @Nullable Path dir, @Nullable String configuration) {
+            this.certificates = certificates;
+            this.dir = dir;
+            this.configuration = configuration;
+        }
+
+        void run() throws IOException {
+            WebhookCertificates.Material material = certificates.ensure();
+            if (dir != null) {
+                WebhookCertificates.write(material, dir);
+            }
+            if (configuration != null) {
+                certificates.patchCaBundle(configuration, material);
+            }
+        }
+
+        /** The periodic check: renewal, a caBundle reset by someone else; failures are logged and retried. */
+        void runLogged() {
+            try {
+                run();
+            } catch (IOException | RuntimeException e) {
+                logger.warn("webhook certificate check failed; retrying in {}", WEBHOOK_CHECK, e);
+            }
+        }
     }
 
     private DefaultAction parseAction() {

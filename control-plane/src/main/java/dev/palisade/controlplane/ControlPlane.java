@@ -367,6 +367,14 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /** Ready once the gRPC port is serving and a policy set has been published. */
+    /**
+     * Runs {@code task} on the control plane's scheduler every {@code period}, first after {@code initialDelay}, until
+     * the control plane closes: for periodic chores of the assembly (the webhook certificate's renewal).
+     */
+    public void schedule(Runnable task, Duration initialDelay, Duration period) {
+        scheduler.scheduleWithFixedDelay(task, initialDelay.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     public boolean isReady() {
         return grpc != null && !grpc.isShutdown() && policyVersion != null;
     }

@@ -1,0 +1,91 @@
+package dev.palisade.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.TemplateCommand;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
+
+/**
+ * Every {@code palisade} command line that helm/palisade renders parses with the real command tree: a chart that
+ * passes a flag the binary does not have would crash-loop in a cluster, and no unit test of either side would see it.
+ * Rendered through the real helm library (helm-java), with the default values and with the non-default ones that
+ * change arguments.
+ */
+class ChartCommandLinesIT {
+    private static final Path CHART = Path.of(System.getProperty("palisade.chart", "../helm/palisade"));
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    static List<Map<String, String>> valueSets() {
+        return List.of(
+                Map.of(),
+                Map.of("webhook.caBundle.source", "certManager"),
+                Map.of(
+                        "mesh.mtls", "PERMISSIVE",
+                        "mesh.defaultPolicy", "deny",
+                        "mesh.certificateTtl", "12h",
+                        "webhook.failurePolicy", "Ignore"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("valueSets")
+    void everyRenderedCommandLineParses(Map<String, String> values) throws Exception {
+        List<List<String>> commandLines = palisadeCommandLines(template(values));
+        assertThat(commandLines).as("the chart runs palisade in its containers").hasSizeGreaterThanOrEqualTo(2);
+        for (List<String> args : commandLines) {
+            assertThatCode(() -> Palisade.newCommandLine().parseArgs(args.toArray(String[]::new)))
+                    .as("palisade %s", String.join(" ", args))
+                    .doesNotThrowAnyException();
+        }
+    }
+
+    @Test
+    void aFlagTheBinaryDoesNotHaveIsCaught() {
+        // The check above can fail: an unknown flag does not parse.
+        assertThatCode(() -> Palisade.newCommandLine().parseArgs("control-plane", "--kubernetes", "--no-such-flag"))
+                .isInstanceOf(CommandLine.UnmatchedArgumentException.class);
+    }
+
+    private static String template(Map<String, String> values) {
+        TemplateCommand command =
+                new Helm(CHART).template().withName("palisade").withNamespace("palisade-system");
+        for (Map.Entry<String, String> value : values.entrySet()) {
+            command = command.set(value.getKey(), value.getValue());
+        }
+        return command.call();
+    }
+
+    /** The args of every container (and init container) whose command is {@code palisade}. */
+    private static List<List<String>> palisadeCommandLines(String rendered) throws Exception {
+        List<List<String>> commandLines = new ArrayList<>();
+        for (JsonNode document :
+                YAML.readerFor(JsonNode.class).<JsonNode>readValues(rendered).readAll()) {
+            if (document == null || document.isNull() || !document.has("kind")) {
+                continue;
+            }
+            JsonNode pod = document.at("/spec/template/spec");
+            for (String list : new String[] {"containers", "initContainers"}) {
+                for (JsonNode container : pod.path(list)) {
+                    JsonNode command = container.path("command");
+                    if (command.size() == 1 && command.get(0).asText().equals("palisade")) {
+                        List<String> args = new ArrayList<>();
+                        container.path("args").forEach(a -> args.add(a.asText()));
+                        commandLines.add(args);
+                    }
+                }
+            }
+        }
+        return commandLines;
+    }
+}
