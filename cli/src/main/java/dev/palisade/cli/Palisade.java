@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
             InjectCommand.class,
             WebhookCommand.class,
             InitIptablesCommand.class,
+            WaitReadyCommand.class,
             HelpCommand.class
         })
 public final class Palisade implements Callable<Integer> {
