@@ -46,6 +46,8 @@ import org.slf4j.LoggerFactory;
  *       reconnect presents the SVID current at that time.
  *   <li><b>Both halves first.</b> Nothing is set until a Listener and a Cluster response have both arrived; responses
  *       stay unanswered meanwhile.
+ *   <li><b>Whole updates.</b> A response whose version differs from the other type's accepted version waits (up to
+ *       {@code SETTLE}, 1 s) for the other type's response, so that one snapshot is judged as one update.
  *   <li><b>ACK/NACK.</b> Each update is the newest Listener with the newest Clusters. When it translates, every
  *       unanswered response is ACKed and the config set, atomically (version {@code <listener>/<cluster>}); when not,
  *       every unanswered response is NACKed with {@code error_detail} (INVALID_ARGUMENT, naming resource and field),
@@ -62,6 +64,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class XdsClient implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(XdsClient.class);
+
+    /**
+     * How long a Listener (or Cluster) response of a new version waits for the other type's response of that version
+     * before it is judged with the last accepted other half: for servers that version types independently.
+     */
+    static final Duration SETTLE = Duration.ofSeconds(1);
 
     private static final class TypeState {
         final String typeUrl;
@@ -98,6 +106,7 @@ public final class XdsClient implements AutoCloseable {
     private int generation;
     private int reconnectFailures;
     private @Nullable ScheduledFuture<?> reconnect;
+    private @Nullable ScheduledFuture<?> settle;
     private boolean started;
     private boolean closed;
 
@@ -151,6 +160,10 @@ public final class XdsClient implements AutoCloseable {
         streamsOpened++;
         listeners.pending = null;
         clusters.pending = null;
+        if (settle != null) {
+            settle.cancel(false);
+            settle = null;
+        }
         StreamObserver<DiscoveryRequest> out = stub.streamAggregatedResources(new StreamObserver<>() {
             @Override
             public void onNext(DiscoveryResponse response) {
@@ -203,6 +216,31 @@ public final class XdsClient implements AutoCloseable {
         if ((listeners.pending == null && !listeners.everAccepted)
                 || (clusters.pending == null && !clusters.everAccepted)) {
             return; // wait for the other half of the first update
+        }
+        TypeState other = type == listeners ? clusters : listeners;
+        if (other.pending == null && !response.getVersionInfo().equals(other.acceptedVersion)) {
+            // A snapshot cache sends every type of a new snapshot, at the same version: wait for the other half
+            // rather than judge half an update against the old other half (a removed port would be NACKed).
+            if (settle == null) {
+                settle = scheduler.schedule(() -> settle(stream), SETTLE.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            return;
+        }
+        apply(stream);
+    }
+
+    private synchronized void settle(int stream) {
+        settle = null;
+        if (stream == generation && !closed && (listeners.pending != null || clusters.pending != null)) {
+            apply(stream);
+        }
+    }
+
+    private void apply(int stream) {
+        ScheduledFuture<?> waiting = settle;
+        if (waiting != null) {
+            waiting.cancel(false);
+            settle = null;
         }
         DiscoveryResponse l = listeners.pending;
         DiscoveryResponse c = clusters.pending;
