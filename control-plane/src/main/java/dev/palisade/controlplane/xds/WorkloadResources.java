@@ -10,11 +10,13 @@ import dev.palisade.controlplane.config.MeshConfig;
 import dev.palisade.controlplane.config.MtlsMode;
 import dev.palisade.controlplane.policy.CompiledWorkloadPolicy;
 import dev.palisade.controlplane.policy.PolicySet;
+import dev.palisade.controlplane.policy.PortProtocol;
 import dev.palisade.controlplane.policy.Workload;
 import dev.palisade.controlplane.policy.WorkloadPort;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -42,6 +44,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsCont
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -65,6 +68,9 @@ import java.util.List;
  * list, then {@code tcp_proxy}. A port whose PeerAuthentication mode is PERMISSIVE gets a second chain for
  * {@code transport_protocol: raw_buffer} with the same filters and no TLS: STRICT is the absence of that chain.
  *
+ * <p>Inbound clusters {@code inbound|<port>} point at {@code 127.0.0.1:<port>}; for HTTP2 and GRPC ports they carry
+ * {@value #HTTP_PROTOCOL_OPTIONS} with explicit HTTP/2, so that the sidecar forwards to the app over HTTP/2.
+ *
  * <p>Outbound: one cluster {@code outbound|<port>||<name>.<namespace>} per port of every other workload, whose
  * {@link UpstreamTlsContext} names the destination's SPIFFE ID as the only acceptable server SAN.
  *
@@ -76,6 +82,8 @@ public final class WorkloadResources {
     public static final String SVID_SECRET = "default";
     public static final String BUNDLE_SECRET = "ROOTCA";
     public static final int INBOUND_PORT = 15006;
+    /** The key of the upstream HTTP protocol options in a cluster's {@code typed_extension_protocol_options}. */
+    public static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
 
     private WorkloadResources() {}
 
@@ -168,8 +176,18 @@ public final class WorkloadResources {
     static List<Cluster> inboundClusters(Workload workload) {
         List<Cluster> clusters = new ArrayList<>();
         for (WorkloadPort port : workload.ports()) {
-            clusters.add(staticCluster(inboundCluster(port), "127.0.0.1", port.port())
-                    .build());
+            Cluster.Builder cluster = staticCluster(inboundCluster(port), "127.0.0.1", port.port());
+            if (port.protocol() == PortProtocol.HTTP2 || port.protocol() == PortProtocol.GRPC) {
+                // The app speaks HTTP/2 (prior knowledge) on this port: the sidecar must not downgrade gRPC to
+                // HTTP/1.1. Envoy's way to say so, and the sidecar's only signal for the port's protocol.
+                cluster.putTypedExtensionProtocolOptions(
+                        HTTP_PROTOCOL_OPTIONS,
+                        Any.pack(HttpProtocolOptions.newBuilder()
+                                .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                                        .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+                                .build()));
+            }
+            clusters.add(cluster.build());
         }
         return clusters;
     }
