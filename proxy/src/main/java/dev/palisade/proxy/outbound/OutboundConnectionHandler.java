@@ -220,7 +220,7 @@ final class OutboundConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (tls == null) {
-                startRelay(ctx, u, null);
+                startRelay(ctx, u);
                 return;
             }
             tls.handshakeFuture().addListener(h -> {
@@ -229,7 +229,7 @@ final class OutboundConnectionHandler extends ChannelInboundHandlerAdapter {
                     u.close();
                     refuse(ctx, HandshakeFailures.reason(h.cause()));
                 } else if (verifyPeer(ctx, tls)) {
-                    startRelay(ctx, u, tls);
+                    startRelay(ctx, u);
                 } else {
                     u.close();
                 }
@@ -267,13 +267,13 @@ final class OutboundConnectionHandler extends ChannelInboundHandlerAdapter {
         return true;
     }
 
-    private void startRelay(ChannelHandlerContext ctx, Channel u, @Nullable SslHandler tls) {
+    private void startRelay(ChannelHandlerContext ctx, Channel u) {
         Channel app = ctx.channel();
         OutboundConnection conn = requireNonNull(connection);
         ByteBuf first = peeked;
         peeked = null;
-        u.pipeline().addLast("relay", new RelayHandler(app, null, conn::addBytesToApp, conn));
-        ctx.pipeline().replace(this, "relay", new RelayHandler(u, tls, conn::addBytesFromApp, conn));
+        u.pipeline().addLast("relay", new RelayHandler(app, conn::addBytesToApp, conn));
+        ctx.pipeline().replace(this, "relay", new RelayHandler(u, conn::addBytesFromApp, conn));
         if (first != null) {
             conn.addBytesFromApp(first.readableBytes());
             u.writeAndFlush(first).addListener(f -> {
