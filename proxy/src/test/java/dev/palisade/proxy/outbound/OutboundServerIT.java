@@ -1,6 +1,8 @@
 package dev.palisade.proxy.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.palisade.certs.bundle.TrustBundle;
 import dev.palisade.certs.bundle.TrustBundleSet;
@@ -20,6 +22,8 @@ import dev.palisade.proxy.inbound.InboundObserver;
 import dev.palisade.testkit.pki.TestCertificate;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetAddress;
@@ -220,6 +224,25 @@ final class OutboundServerIT {
         assertThat(AppClient.sendAndAwaitClose(server.localAddress(), bytes("hello")))
                 .isEqualTo(-1);
         assertThat(refusals.poll(5, TimeUnit.SECONDS)).isEqualTo("not_redirected");
+    }
+
+    @Test
+    void capturedModeNeedsEpollAndRefusesADirectConnectionOnIt() throws Exception {
+        OutboundServices services =
+                services(tls, OutboundSettings.defaults(), new ProxyConfig("v1", Map.of(), Map.of()));
+        assertThatThrownBy(() -> OutboundServer.captured(group, new InetSocketAddress("127.0.0.1", 0), services))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("epoll");
+        assumeTrue(Epoll.isAvailable(), "epoll unavailable");
+        EventLoopGroup epoll = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        try (OutboundServer server = OutboundServer.captured(epoll, new InetSocketAddress("127.0.0.1", 0), services)) {
+            // Connected to 15001 directly: SO_ORIGINAL_DST names the listener itself, so it was not redirected.
+            assertThat(AppClient.sendAndAwaitClose(server.localAddress(), bytes("hello")))
+                    .isEqualTo(-1);
+            assertThat(refusals.poll(5, TimeUnit.SECONDS)).isEqualTo("not_redirected");
+        } finally {
+            epoll.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 
     // --- relayed ---
