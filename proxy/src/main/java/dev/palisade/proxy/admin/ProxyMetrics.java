@@ -1,0 +1,175 @@
+package dev.palisade.proxy.admin;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.palisade.proxy.flow.FlowEvent;
+import dev.palisade.proxy.flow.FlowSink;
+import dev.palisade.proxy.inbound.InboundObserver;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The sidecar's Prometheus metrics, in a registry of their own ({@link #registry()}, served by {@link AdminServer} at
+ * {@code /metrics}). Events come in through {@link #metricsSink()} (one per request or TCP connection) and {@link
+ * #observer(FlowEvent.Direction)} (connections and refusals); state is read from {@link MetricSources} at each scrape.
+ *
+ * <table>
+ *   <caption>Metrics</caption>
+ *   <tr><td>{@code palisade_requests_total{direction,decision,status_class}}</td><td>counter: requests (HTTP) and
+ *       connections (TCP); decision {@code allow|deny|rejected|none}, status class {@code 2xx}..{@code 5xx} or
+ *       {@code none}</td></tr>
+ *   <tr><td>{@code palisade_request_duration_seconds{direction}}</td><td>histogram</td></tr>
+ *   <tr><td>{@code palisade_active_connections{direction}}</td><td>gauge</td></tr>
+ *   <tr><td>{@code palisade_connections_refused_total{direction,reason}}</td><td>counter, every refusal</td></tr>
+ *   <tr><td>{@code palisade_tls_handshake_failures_total{direction,reason}}</td><td>counter, the TLS subset</td></tr>
+ *   <tr><td>{@code palisade_certificate_expiry_seconds}</td><td>gauge: seconds until the SVID expires</td></tr>
+ *   <tr><td>{@code palisade_xds_config_info{version}}</td><td>gauge, always 1</td></tr>
+ *   <tr><td>{@code palisade_xds_last_update_timestamp_seconds}</td><td>gauge</td></tr>
+ *   <tr><td>{@code palisade_flow_log_queue_depth}</td><td>gauge</td></tr>
+ * </table>
+ *
+ * <p>Every label has a bounded set of values: no path, identity or address is ever a label. Thread-safe.
+ */
+public final class ProxyMetrics {
+
+    /** The refusal reasons that are TLS handshake failures (the rest are policy or plumbing). */
+    static final Set<String> TLS_REASONS = Set.of(
+            "no_client_certificate",
+            "untrusted_certificate",
+            "expired_certificate",
+            "invalid_svid",
+            "handshake_timeout",
+            "peer_mismatch",
+            "protocol");
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter requests;
+    private final Histogram duration;
+    private final Gauge activeConnections;
+    private final Counter refused;
+    private final Counter tlsFailures;
+
+    public ProxyMetrics(MetricSources sources) {
+        requireNonNull(sources, "sources");
+        requests = Counter.builder()
+                .name("palisade_requests_total")
+                .help("HTTP requests and TCP connections handled, by direction, decision and status class")
+                .labelNames("direction", "decision", "status_class")
+                .register(registry);
+        duration = Histogram.builder()
+                .name("palisade_request_duration_seconds")
+                .help("Duration of HTTP requests and TCP connections")
+                .labelNames("direction")
+                .classicOnly()
+                .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+                .register(registry);
+        activeConnections = Gauge.builder()
+                .name("palisade_active_connections")
+                .help("Connections open now")
+                .labelNames("direction")
+                .register(registry);
+        refused = Counter.builder()
+                .name("palisade_connections_refused_total")
+                .help("Connections refused before any request, by reason")
+                .labelNames("direction", "reason")
+                .register(registry);
+        tlsFailures = Counter.builder()
+                .name("palisade_tls_handshake_failures_total")
+                .help("TLS handshakes that failed or presented an unacceptable peer, by reason")
+                .labelNames("direction", "reason")
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("palisade_certificate_expiry_seconds")
+                .help("Seconds until the workload certificate expires (negative: expired)")
+                .callback(cb -> sources.certificateNotAfter()
+                        .get()
+                        .ifPresent(notAfter ->
+                                cb.call(seconds(Duration.between(sources.clock().instant(), notAfter)))))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("palisade_xds_config_info")
+                .help("The version of the xDS configuration in use (value always 1)")
+                .labelNames("version")
+                .callback(cb -> sources.xdsVersion().get().ifPresent(v -> cb.call(1, v)))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("palisade_xds_last_update_timestamp_seconds")
+                .help("When the last xDS configuration was accepted, in seconds since the epoch")
+                .callback(cb -> sources.xdsLastUpdate()
+                        .get()
+                        .ifPresent(at -> cb.call(at.getEpochSecond() + at.getNano() / 1e9)))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("palisade_flow_log_queue_depth")
+                .help("Flow records waiting to be written or sent")
+                .callback(cb -> cb.call(sources.flowLogQueueDepth().getAsLong()))
+                .register(registry);
+    }
+
+    /** The registry to serve. */
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    /** Counts requests and their durations from flow events; chain it with the flow log's sink. */
+    public FlowSink metricsSink() {
+        return event -> {
+            String direction = label(event.direction());
+            requests.labelValues(direction, decision(event), statusClass(event.status()))
+                    .inc();
+            duration.labelValues(direction).observe(seconds(event.duration()));
+        };
+    }
+
+    /** Counts connections and refusals of one listener. */
+    public InboundObserver observer(FlowEvent.Direction direction) {
+        String d = label(direction);
+        return new InboundObserver() {
+            @Override
+            public void connectionOpened() {
+                activeConnections.labelValues(d).inc();
+            }
+
+            @Override
+            public void connectionClosed() {
+                activeConnections.labelValues(d).dec();
+            }
+
+            @Override
+            public void refused(String reason) {
+                refused.labelValues(d, reason).inc();
+                if (TLS_REASONS.contains(reason)) {
+                    tlsFailures.labelValues(d, reason).inc();
+                }
+            }
+        };
+    }
+
+    private static String label(FlowEvent.Direction direction) {
+        return direction.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static String decision(FlowEvent event) {
+        if (event.rejection() != null) {
+            return "rejected";
+        }
+        if (event.decision() == null) {
+            return "none";
+        }
+        return event.decision().allowed() ? "allow" : "deny";
+    }
+
+    private static String statusClass(int status) {
+        return status >= 100 && status <= 599 ? (status / 100) + "xx" : "none";
+    }
+
+    private static double seconds(Duration d) {
+        return d.toNanos() / 1e9;
+    }
+}
