@@ -12,13 +12,14 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Set;
 
 /**
  * The one definition of how an {@link Entry} is rendered, parsed and hashed (flowlog/README.md "Format", "Hash",
  * "Checkpoint").
  *
  * <ul>
- *   <li>JSON: the proto3 JSON mapping, lowerCamelCase field names, default values omitted, no insignificant
+ *   <li>JSON: the proto3 JSON mapping, lowerCamelCase field names, default values omitted (except {@code seq}), no insignificant
  *       whitespace, one entry per line. Parsing is strict: an unknown field is an error, not a silent drop.
  *   <li>Hash: SHA-256 over the deterministic protobuf encoding of the whole entry (fields in number order, default
  *       values omitted, no unknown fields). An entry parsed from its JSON line re-encodes to the same bytes.
@@ -38,7 +39,11 @@ public final class FlowEntries {
     /** Prefixes the signed payload of a checkpoint, so that no other signature by the SVID key can pass as one. */
     static final byte[] CHECKPOINT_CONTEXT = "palisade.flowlog.v1.Checkpoint\n".getBytes(StandardCharsets.US_ASCII);
 
-    private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
+    /** {@code seq} is printed even when 0, so that every line shows its place in the chain. */
+    private static final JsonFormat.Printer PRINTER = JsonFormat.printer()
+            .omittingInsignificantWhitespace()
+            .includingDefaultValueFields(Set.of(Entry.getDescriptor().findFieldByNumber(Entry.SEQ_FIELD_NUMBER)));
+
     private static final JsonFormat.Parser PARSER = JsonFormat.parser();
 
     private FlowEntries() {}
