@@ -2,6 +2,7 @@ package dev.palisade.flowlog;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.protobuf.ByteString;
 import dev.palisade.certs.x509.X509Svid;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -20,7 +21,7 @@ import java.util.function.Supplier;
 public interface CheckpointSigner {
 
     /** A signature and the chain whose leaf key made it (leaf first, no root). */
-    record Signature(byte[] value, List<X509Certificate> chain) {
+    record Signature(ByteString value, List<X509Certificate> chain) {
         public Signature {
             requireNonNull(value, "value");
             chain = List.copyOf(requireNonNull(chain, "chain"));
@@ -37,7 +38,8 @@ public interface CheckpointSigner {
     static CheckpointSigner of(PrivateKey key, List<X509Certificate> chain) {
         requireNonNull(key, "key");
         List<X509Certificate> copy = List.copyOf(requireNonNull(chain, "chain"));
-        return payload -> new Signature(Signatures.sign(key, copy.get(0).getPublicKey(), payload), copy);
+        return payload -> new Signature(
+                ByteString.copyFrom(Signatures.sign(key, copy.get(0).getPublicKey(), payload)), copy);
     }
 
     /**
@@ -48,7 +50,10 @@ public interface CheckpointSigner {
         requireNonNull(current, "current");
         return payload -> {
             X509Svid svid = current.get();
-            return new Signature(Signatures.sign(svid.privateKey(), svid.leaf().getPublicKey(), payload), svid.chain());
+            return new Signature(
+                    ByteString.copyFrom(
+                            Signatures.sign(svid.privateKey(), svid.leaf().getPublicKey(), payload)),
+                    svid.chain());
         };
     }
 }

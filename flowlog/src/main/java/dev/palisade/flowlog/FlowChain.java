@@ -105,7 +105,7 @@ public final class FlowChain {
         Checkpoint.Builder signed = unsigned.getCheckpoint().toBuilder();
         try {
             CheckpointSigner.Signature signature = signer.sign(FlowEntries.signedPayload(unsigned));
-            signed.setSignature(ByteString.copyFrom(signature.value()));
+            signed.setSignature(signature.value());
             for (X509Certificate cert : signature.chain()) {
                 signed.addCertChain(ByteString.copyFrom(cert.getEncoded()));
             }

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * <p>Every chained entry also goes to the extra {@link EntrySink}s (the shipper's {@link SpillQueue}), on the writer
  * thread, after the file.
  *
- * <p>On {@link #open} an existing chain is resumed from the last complete entry of the newest file (a torn last line
+ * <p>On {@link Builder#open} an existing chain is resumed from the last complete entry of the newest file (a torn last line
  * from a crash is cut off). {@link #close} drains the queue, writes a final checkpoint and closes the file.
  */
 public final class FlowLogFile implements AutoCloseable {
@@ -62,7 +62,7 @@ public final class FlowLogFile implements AutoCloseable {
     private final AtomicLong droppedSinceGap = new AtomicLong();
     private final AtomicLong firstDropNanos = new AtomicLong();
     private final AtomicLong lastDropNanos = new AtomicLong();
-    private volatile long entriesWritten;
+    private final AtomicLong entriesWritten = new AtomicLong();
     private volatile boolean closed;
 
     private FlowLogFile(Builder b) {
@@ -79,7 +79,7 @@ public final class FlowLogFile implements AutoCloseable {
         }
         this.chain = chainBuilder.build(entry -> {
             file.write(FlowEntries.toJson(entry));
-            entriesWritten++;
+            entriesWritten.incrementAndGet();
             for (EntrySink sink : also) {
                 sink.accept(entry);
             }
@@ -123,7 +123,7 @@ public final class FlowLogFile implements AutoCloseable {
 
     /** Entries (records, gaps, checkpoints) handed to the file so far. */
     public long entriesWritten() {
-        return entriesWritten;
+        return entriesWritten.get();
     }
 
     /** Write errors of the file (the entries are still passed to the extra sinks). */

@@ -160,7 +160,7 @@ public final class SpillQueue implements EntrySink, AutoCloseable {
     }
 
     private long onDisk() {
-        return segments.size() + (writing != null ? 1 : 0);
+        return (long) segments.size() + (writing != null ? 1 : 0);
     }
 
     private void store(Entry entry) {
@@ -326,6 +326,6 @@ public final class SpillQueue implements EntrySink, AutoCloseable {
 
     private static long delimitedSize(Entry entry) {
         int size = entry.getSerializedSize();
-        return CodedOutputStream.computeUInt32SizeNoTag(size) + size;
+        return (long) CodedOutputStream.computeUInt32SizeNoTag(size) + size;
     }
 }

@@ -18,7 +18,7 @@ class SpillQueueTest {
     @Test
     void dropsBeyondTheByteCapAndQueuesAStandInGapThatVerifies() {
         List<Entry> log = f.entries(40, 10); // 44 entries
-        long entrySize = log.get(1).getSerializedSize() + 2;
+        long entrySize = (long) log.get(1).getSerializedSize() + 2;
         SpillQueue queue = SpillQueue.open(dir, 4, 10 * entrySize, f.clock);
 
         for (Entry e : log.subList(0, 30)) {
