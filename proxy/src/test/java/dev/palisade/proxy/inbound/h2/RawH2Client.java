@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -23,10 +24,12 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -68,7 +71,7 @@ final class RawH2Client implements AutoCloseable {
     /** Connects, finishes the TLS handshake and, when {@code preface}, sends the client preface and SETTINGS. */
     static RawH2Client connect(EventLoopGroup group, SslContext ssl, InetSocketAddress server, boolean preface)
             throws Exception {
-        FrameHandler handler = new FrameHandler();
+        FrameHandler handler = new FrameHandler(preface);
         Channel ch = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
@@ -82,14 +85,7 @@ final class RawH2Client implements AutoCloseable {
                 .sync()
                 .channel();
         ch.pipeline().get(SslHandler.class).handshakeFuture().sync();
-        RawH2Client client = new RawH2Client(ch, handler);
-        if (preface) {
-            client.onLoop(ctx -> {
-                ctx.write(Http2CodecUtil.connectionPrefaceBuf());
-                client.handler.writer.writeSettings(ctx, new Http2Settings(), ctx.newPromise());
-            });
-        }
-        return client;
+        return new RawH2Client(ch, handler);
     }
 
     /** A gRPC-shaped request's header block: POST, https, {@code path}, content-type application/grpc, te trailers. */
@@ -112,8 +108,14 @@ final class RawH2Client implements AutoCloseable {
                 .authority("app.test");
     }
 
+    /** Writes a HEADERS frame; fails when it could not be encoded or written (unless the connection is gone). */
     void headers(int streamId, Http2Headers headers, boolean endStream) {
-        onLoop(ctx -> handler.writer.writeHeaders(ctx, streamId, headers, 0, endStream, ctx.newPromise()));
+        ChannelPromise[] written = new ChannelPromise[1];
+        onLoop(ctx -> written[0] =
+                (ChannelPromise) handler.writer.writeHeaders(ctx, streamId, headers, 0, endStream, ctx.newPromise()));
+        if (written[0] != null && channel.isActive()) {
+            written[0].syncUninterruptibly();
+        }
     }
 
     void reset(int streamId, long errorCode) {
@@ -134,8 +136,18 @@ final class RawH2Client implements AutoCloseable {
                 .submit(() -> {
                     ChannelHandlerContext ctx = handler.ctx;
                     if (ctx != null && channel.isActive()) {
-                        write.accept(ctx);
-                        ctx.flush();
+                        try {
+                            write.accept(ctx);
+                            ctx.flush();
+                        } catch (RuntimeException e) {
+                            if (channel.isActive()
+                                    && !channel.pipeline()
+                                            .get(SslHandler.class)
+                                            .engine()
+                                            .isOutboundDone()) {
+                                throw e;
+                            } // else: closed by the server meanwhile, which the test will observe
+                        }
                     }
                 })
                 .syncUninterruptibly();
@@ -164,6 +176,13 @@ final class RawH2Client implements AutoCloseable {
         return out;
     }
 
+    /** Everything that happened on the connection, for failure messages. */
+    String history() {
+        synchronized (handler.history) {
+            return handler.history.toString();
+        }
+    }
+
     boolean awaitClosed(Duration timeout) {
         return channel.closeFuture().awaitUninterruptibly(timeout.toMillis());
     }
@@ -175,6 +194,7 @@ final class RawH2Client implements AutoCloseable {
 
     private static final class FrameHandler extends ByteToMessageDecoder {
         final BlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
+        final List<Object> history = Collections.synchronizedList(new ArrayList<>());
         final Http2FrameWriter writer = new DefaultHttp2FrameWriter();
         private final Http2FrameReader reader = new DefaultHttp2FrameReader(new DefaultHttp2HeadersDecoder(false));
 
@@ -182,6 +202,22 @@ final class RawH2Client implements AutoCloseable {
         ChannelHandlerContext ctx;
 
         private @Nullable Recorder recorder;
+        private final boolean preface;
+
+        FrameHandler(boolean preface) {
+            this.preface = preface;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            // The preface goes out as soon as TLS is up, before the server's SETTINGS can be acknowledged.
+            if (evt instanceof SslHandshakeCompletionEvent done && done.isSuccess() && preface) {
+                ctx.write(Http2CodecUtil.connectionPrefaceBuf());
+                writer.writeSettings(ctx, new Http2Settings(), ctx.newPromise());
+                ctx.flush();
+            }
+            super.userEventTriggered(ctx, evt);
+        }
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
@@ -208,11 +244,28 @@ final class RawH2Client implements AutoCloseable {
             writer.close();
         }
 
+        private void record(Frame frame) {
+            history.add(frame);
+            frames.add(frame);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            history.add(cause);
+            ctx.close();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            history.add("closed");
+            super.channelInactive(ctx);
+        }
+
         private final class Recorder extends Http2FrameAdapter {
             @Override
             public void onHeadersRead(
                     ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding, boolean endOfStream) {
-                frames.add(new Headers(streamId, headers, endOfStream));
+                record(new Headers(streamId, headers, endOfStream));
             }
 
             @Override
@@ -225,35 +278,35 @@ final class RawH2Client implements AutoCloseable {
                     boolean exclusive,
                     int padding,
                     boolean endOfStream) {
-                frames.add(new Headers(streamId, headers, endOfStream));
+                record(new Headers(streamId, headers, endOfStream));
             }
 
             @Override
             public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean end) {
-                frames.add(new Data(streamId, ByteBufUtil.getBytes(data), end));
+                record(new Data(streamId, ByteBufUtil.getBytes(data), end));
                 return data.readableBytes() + padding;
             }
 
             @Override
             public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
-                frames.add(new Reset(streamId, errorCode));
+                record(new Reset(streamId, errorCode));
             }
 
             @Override
             public void onGoAwayRead(ChannelHandlerContext ctx, int lastStreamId, long errorCode, ByteBuf debugData) {
-                frames.add(new GoAway(lastStreamId, errorCode, debugData.toString(StandardCharsets.UTF_8)));
+                record(new GoAway(lastStreamId, errorCode, debugData.toString(StandardCharsets.UTF_8)));
             }
 
             @Override
             public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) {
-                frames.add(new Settings(settings));
+                record(new Settings(settings));
                 writer.writeSettingsAck(ctx, ctx.newPromise());
                 ctx.flush();
             }
 
             @Override
             public void onPingAckRead(ChannelHandlerContext ctx, long data) {
-                frames.add(new PingAck(data));
+                record(new PingAck(data));
             }
         }
     }
