@@ -257,6 +257,18 @@ class Http2InboundIT {
     }
 
     @Test
+    void bodyLongerThanContentLengthIsRefused() throws Exception {
+        try (RawH2Client client = raw()) {
+            client.headers(1, RawH2Client.get("/local").method("POST").add("content-length", "5"), false);
+            client.data(1, bytes("0123456789"), true);
+            Reset reset = client.await(Reset.class, r -> r.streamId() == 1, WAIT);
+            assertThat(reset).as("%s", client.history()).isNotNull();
+            assertThat(reset.errorCode()).isEqualTo(Http2Error.PROTOCOL_ERROR.code());
+            assertStillServes(client, 3);
+        }
+    }
+
+    @Test
     void tooManyHeaderFieldsAreAnswered431() throws Exception {
         try (RawH2Client client = raw()) {
             Http2Headers tooMany = RawH2Client.get("/local");

@@ -118,6 +118,11 @@ final class RawH2Client implements AutoCloseable {
         }
     }
 
+    void data(int streamId, byte[] bytes, boolean endStream) {
+        onLoop(ctx ->
+                handler.writer.writeData(ctx, streamId, Unpooled.wrappedBuffer(bytes), 0, endStream, ctx.newPromise()));
+    }
+
     void reset(int streamId, long errorCode) {
         onLoop(ctx -> handler.writer.writeRstStream(ctx, streamId, errorCode, ctx.newPromise()));
     }
