@@ -234,9 +234,14 @@ public final class WorkloadIdentity implements AutoCloseable {
         // The bundles that came with the SVID replace the bootstrap ones, for a fallback to anonymous TLS too.
         anonymousContext = SpiffeSslContexts.forAnonymousClient(issued.bundles(), grpcTls, controlPlane, clock);
         current = issued;
-        lastRenewal = clock.instant();
+        Instant installed = clock.instant();
+        lastRenewal = installed;
         renewals.incrementAndGet();
-        Duration delay = renewal.delayUntilRenewal(svid.notBefore(), svid.notAfter());
+        // Half life counted from when the SVID arrived, not from its NotBefore: the CA back-dates NotBefore (5 min,
+        // for clock skew), which for a short-lived certificate would put "half life" in the past and renew at once,
+        // again and again.
+        Instant from = svid.notBefore().isAfter(installed) ? svid.notBefore() : installed;
+        Duration delay = renewal.delayUntilRenewal(from, svid.notAfter());
         logger.info("identity: SVID {} installed; renewal in {}", svid, delay);
         ready.complete(issued);
         schedule(() -> attempt(0), delay);
