@@ -19,7 +19,9 @@ public interface InboundObserver {
      *
      * @param reason a short, low-cardinality label: {@code no_client_certificate}, {@code untrusted_certificate},
      *     {@code expired_certificate}, {@code invalid_svid}, {@code handshake_timeout}, {@code plaintext_refused},
-     *     {@code protocol}, {@code other}
+     *     {@code protocol}, {@code other}; and from the listener: {@code unknown_port} (not a port of the workload),
+     *     {@code no_original_destination} and {@code loop} (captured mode), {@code header_read_timeout} (HTTP/1.1
+     *     slowloris)
      */
     default void refused(String reason) {}
 }
