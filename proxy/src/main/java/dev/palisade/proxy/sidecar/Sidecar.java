@@ -1,0 +1,495 @@
+package dev.palisade.proxy.sidecar;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.palisade.certs.identity.IssuedIdentity;
+import dev.palisade.certs.spiffe.SpiffeId;
+import dev.palisade.proxy.admin.AdminEndpoints;
+import dev.palisade.proxy.admin.AdminServer;
+import dev.palisade.proxy.admin.HealthServer;
+import dev.palisade.proxy.admin.MetricSources;
+import dev.palisade.proxy.admin.ProxyMetrics;
+import dev.palisade.proxy.authz.RequestNormalizer;
+import dev.palisade.proxy.config.Destination;
+import dev.palisade.proxy.config.InboundPort;
+import dev.palisade.proxy.config.ProxyConfig;
+import dev.palisade.proxy.config.ProxyConfigHolder;
+import dev.palisade.proxy.flow.FlowEvent;
+import dev.palisade.proxy.flow.FlowSink;
+import dev.palisade.proxy.identity.Backoff;
+import dev.palisade.proxy.identity.WorkloadIdentity;
+import dev.palisade.proxy.inbound.AppStreams;
+import dev.palisade.proxy.inbound.InboundServer;
+import dev.palisade.proxy.inbound.InboundServices;
+import dev.palisade.proxy.inbound.PortSelector;
+import dev.palisade.proxy.inbound.h2.Http2AppStreams;
+import dev.palisade.proxy.inbound.h2.Http2Inbound;
+import dev.palisade.proxy.inbound.http1.Http1AppStreams;
+import dev.palisade.proxy.outbound.OutboundServer;
+import dev.palisade.proxy.outbound.OutboundServices;
+import dev.palisade.proxy.outbound.OutboundSettings;
+import dev.palisade.proxy.outbound.OutboundTls;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One sidecar: the assembly of identity, xDS, the data-path listeners, flow logs and admin, started in the order the
+ * issue gives — health and admin first (so the kubelet sees "not ready" rather than a refused connection), then the
+ * key and the first SVID, then the ADS stream and the first config, then the listeners; ready once all of that is
+ * done. From then on the sidecar keeps serving with its last good certificate and config whatever the control plane
+ * does (the identity and xDS clients reconnect with backoff).
+ *
+ * <p>Threads: one acceptor and N workers (epoll when the native transport loads, which capture needs; else NIO), one
+ * scheduler thread for identity renewals and xDS reconnects. Each inbound connection's app connections live on its
+ * own event loop.
+ */
+public final class Sidecar implements AutoCloseable {
+    private static final Logger logger = LoggerFactory.getLogger(Sidecar.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final SidecarConfig config;
+    private final Clock clock;
+    private final boolean epoll;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final ScheduledExecutorService scheduler;
+    private final ProxyConfigHolder holder = new ProxyConfigHolder();
+    private final ProxyMetrics metrics;
+    private final FlowSink flows;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<InboundServer> inbound = new ArrayList<>();
+    private final List<OutboundServer> outbound = new ArrayList<>();
+    private final Instant started;
+    private volatile @Nullable WorkloadIdentity identity;
+    private volatile @Nullable XdsState xds;
+    private volatile boolean listening;
+    private volatile @Nullable Duration startupTime;
+    private volatile boolean closed;
+    private @Nullable HealthServer health;
+    private @Nullable AdminServer admin;
+
+    /** The xDS client, once started. */
+    private record XdsState(dev.palisade.proxy.xds.XdsClient client) {}
+
+    private Sidecar(SidecarConfig config, Clock clock, FlowSink extraFlows) {
+        this.config = config;
+        this.clock = clock;
+        this.started = clock.instant();
+        this.epoll = Epoll.isAvailable();
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        this.boss = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        this.workers = new MultiThreadIoEventLoopGroup(
+                threads, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "palisade-sidecar-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+        this.metrics = new ProxyMetrics(new MetricSources(
+                () -> {
+                    WorkloadIdentity id = identity;
+                    return id == null ? java.util.Optional.empty() : id.expiry();
+                },
+                () -> {
+                    XdsState x = xds;
+                    return x == null || !x.client().isReady()
+                            ? java.util.Optional.empty()
+                            : java.util.Optional.of(x.client().version());
+                },
+                () -> {
+                    XdsState x = xds;
+                    return x == null ? java.util.Optional.empty() : x.client().lastUpdate();
+                },
+                () -> 0,
+                clock));
+        FlowSink metricsSink = metrics.metricsSink();
+        this.flows = event -> {
+            metricsSink.record(event);
+            extraFlows.record(event);
+        };
+    }
+
+    /**
+     * Starts a sidecar and returns once it is ready, or fails: a refused credential fails at once; a control plane
+     * that does not answer within {@code startupTimeout} fails with what was last seen.
+     *
+     * @param extraFlows where flow events go besides the metrics (the flow log)
+     */
+    public static Sidecar start(SidecarConfig config, Clock clock, FlowSink extraFlows, Duration startupTimeout)
+            throws IOException, InterruptedException, TimeoutException {
+        requireNonNull(config, "config");
+        if (config.captured() && !Epoll.isAvailable()) {
+            throw new IllegalStateException("transparent capture needs the native epoll transport, which did not"
+                    + " load here: " + Epoll.unavailabilityCause());
+        }
+        Sidecar sidecar = new Sidecar(config, clock, extraFlows);
+        try {
+            sidecar.startAll(startupTimeout);
+            return sidecar;
+        } catch (IOException | InterruptedException | TimeoutException | RuntimeException e) {
+            sidecar.close();
+            throw e;
+        }
+    }
+
+    private void startAll(Duration timeout) throws IOException, InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        health = HealthServer.start(boss, config.health(), this::isReady);
+        closeables.add(health);
+        admin = AdminServer.start(
+                boss,
+                config.admin(),
+                new AdminEndpoints(this::isReady, metrics.registry(), this::configJson, this::certsJson, this::quit),
+                config.quitToken());
+        closeables.add(admin);
+
+        WorkloadIdentity id = WorkloadIdentity.builder(
+                        config.controlPlane(),
+                        config.controlPlaneId(),
+                        config.bootstrapBundle(),
+                        config.id(),
+                        WorkloadIdentity.tokenFile(config.tokenFile()))
+                .scheduler(scheduler)
+                .clock(clock)
+                // The inbound listener's contexts: ALPN picks the codec (h2 for HTTP/2 and gRPC peers).
+                .tlsOptions(config.tls().withAlpn(List.of("h2", "http/1.1")))
+                .build();
+        identity = id;
+        closeables.add(id);
+        logger.info(
+                "sidecar {}: asking the control plane at {} for an SVID", config.id(), address(config.controlPlane()));
+        await(id.start(), deadline, "the first SVID from the control plane at " + address(config.controlPlane()));
+        logger.info("sidecar {}: SVID valid until {}", config.id(), id.expiry().orElse(null));
+
+        dev.palisade.proxy.xds.XdsClient client = new dev.palisade.proxy.xds.XdsClient(
+                config.controlPlane(),
+                id.controlPlaneSslContext(),
+                config.id(),
+                holder,
+                scheduler,
+                Backoff.defaults(),
+                clock);
+        xds = new XdsState(client);
+        closeables.add(client);
+        await(
+                client.start(),
+                deadline,
+                "the first xDS config from the control plane at " + address(config.controlPlane()));
+        logger.info("sidecar {}: xDS config {}", config.id(), client.version());
+
+        bindListeners(id);
+        listening = true;
+        startupTime = Duration.between(started, clock.instant());
+        logger.info("sidecar {}: ready in {} ms", config.id(), startupTime.toMillis());
+    }
+
+    private void bindListeners(WorkloadIdentity id) throws IOException, InterruptedException {
+        Class<? extends ServerChannel> serverType =
+                epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        Class<? extends Channel> clientType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        if (!config.explicitInbound().isEmpty() || config.capturedInbound() != null) {
+            AppStreams http1 = Http1AppStreams.of(clientType, config.limits());
+            closeables.add(http1);
+            AppStreams http2 = new Http2AppStreams(config.limits(), clientType);
+            closeables.add(http2);
+            InboundServices services = new InboundServices(
+                    holder,
+                    () -> id.sslContexts().server(),
+                    () -> id.current().map(i -> i.svid().id()).orElse(config.id()),
+                    config.appHost(),
+                    http1,
+                    http2,
+                    new Http2Inbound(config.limits()),
+                    RequestNormalizer.withDefaults(),
+                    config.limits(),
+                    flows,
+                    metrics.observer(FlowEvent.Direction.INBOUND));
+            try {
+                if (config.capturedInbound() != null) {
+                    inbound.add(InboundServer.start(
+                            services,
+                            boss,
+                            workers,
+                            serverType,
+                            config.capturedInbound(),
+                            PortSelector.originalDestination(ownPorts())));
+                }
+                for (ExplicitInbound listener : config.explicitInbound()) {
+                    inbound.add(InboundServer.start(
+                            services,
+                            boss,
+                            workers,
+                            serverType,
+                            listener.listen(),
+                            PortSelector.fixed(listener.appPort())));
+                }
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+        }
+        if (config.capturedOutbound() != null || !config.upstreams().isEmpty()) {
+            OutboundServices services = new OutboundServices(
+                    holder,
+                    new OutboundTls(id.sslContexts(), config.tls()),
+                    OutboundSettings.defaults().withOutsideMesh(config.outsideMesh()),
+                    flows,
+                    metrics.observer(FlowEvent.Direction.OUTBOUND));
+            if (config.capturedOutbound() != null) {
+                outbound.add(OutboundServer.captured(workers, config.capturedOutbound(), services));
+            }
+            if (!config.upstreams().isEmpty()) {
+                outbound.add(OutboundServer.explicit(workers, config.upstreamBind(), config.upstreams(), services));
+            }
+        }
+    }
+
+    /** The sidecar's own ports, which captured traffic must never be sent back to (a loop). */
+    private Set<Integer> ownPorts() {
+        Set<Integer> ports = new LinkedHashSet<>(OutboundSettings.SIDECAR_PORTS);
+        ports.add(config.admin().getPort());
+        ports.add(config.health().getPort());
+        if (config.capturedInbound() != null) {
+            ports.add(config.capturedInbound().getPort());
+        }
+        if (config.capturedOutbound() != null) {
+            ports.add(config.capturedOutbound().getPort());
+        }
+        return ports;
+    }
+
+    private static <T> T await(CompletableFuture<T> future, long deadline, String what)
+            throws IOException, InterruptedException, TimeoutException {
+        try {
+            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IOException("cannot get " + what + ": " + cause.getMessage(), cause);
+        } catch (TimeoutException e) {
+            TimeoutException timeout = new TimeoutException("timed out waiting for " + what);
+            timeout.initCause(e);
+            throw timeout;
+        }
+    }
+
+    private static String address(InetSocketAddress a) {
+        return a.getHostString() + ":" + a.getPort();
+    }
+
+    /** Ready: an SVID, a config, and listening. Stays ready while the control plane is away (last good config). */
+    public boolean isReady() {
+        WorkloadIdentity id = identity;
+        XdsState x = xds;
+        return !closed
+                && listening
+                && id != null
+                && id.isReady()
+                && x != null
+                && x.client().isReady();
+    }
+
+    /** From process start ({@link #start} call) to ready. */
+    public @Nullable Duration startupTime() {
+        return startupTime;
+    }
+
+    public ProxyConfigHolder config() {
+        return holder;
+    }
+
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    public InetSocketAddress adminAddress() {
+        return requireNonNull(admin, "admin").localAddress();
+    }
+
+    public InetSocketAddress healthAddress() {
+        return requireNonNull(health, "health").localAddress();
+    }
+
+    /** The addresses the inbound listeners bound, in the order of the config (captured first). */
+    public List<InetSocketAddress> inboundAddresses() {
+        return inbound.stream().map(InboundServer::localAddress).toList();
+    }
+
+    /** The address of the explicit upstream listener {@code name}. */
+    public InetSocketAddress upstreamAddress(String name) {
+        for (OutboundServer server : outbound) {
+            try {
+                return server.localAddress(name);
+            } catch (IllegalArgumentException e) {
+                // not this server's
+            }
+        }
+        throw new IllegalArgumentException("no upstream named " + name);
+    }
+
+    private volatile @Nullable Runnable onQuit;
+
+    /** What {@code POST /quit} runs (drain and exit), set by the command. */
+    public void onQuit(Runnable quit) {
+        this.onQuit = quit;
+    }
+
+    private void quit() {
+        Runnable q = onQuit;
+        if (q != null) {
+            Thread t = new Thread(q, "palisade-quit");
+            t.start();
+        }
+    }
+
+    /**
+     * Graceful drain: stop accepting on every listener, let in-flight inbound requests finish up to {@code deadline},
+     * then close everything.
+     */
+    public void drain(Duration deadline) {
+        logger.info("sidecar {}: draining (up to {})", config.id(), deadline);
+        listening = false;
+        for (OutboundServer server : outbound) {
+            server.stopAccepting();
+        }
+        List<CompletableFuture<Void>> drains = new ArrayList<>();
+        for (InboundServer server : inbound) {
+            drains.add(server.drain(deadline));
+        }
+        try {
+            CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new))
+                    .get(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            logger.warn("sidecar {}: drain did not finish cleanly: {}", config.id(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (InboundServer server : inbound) {
+            server.close();
+        }
+        for (OutboundServer server : outbound) {
+            server.close();
+        }
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            try {
+                closeables.get(i).close();
+            } catch (Exception e) {
+                logger.warn("sidecar: closing {} failed", closeables.get(i), e);
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        scheduler.shutdownNow();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    /** {@code /config}: the xDS version, each port with its mode, protocol and policies, the mesh destinations. */
+    String configJson() {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("id", config.id().toString());
+        XdsState x = xds;
+        if (x != null) {
+            root.put("xdsReady", x.client().isReady());
+            x.client().lastUpdate().ifPresent(t -> root.put("lastUpdate", t.toString()));
+            x.client().lastError().ifPresent(e -> root.put("lastError", e));
+            root.put("nacks", x.client().nackCount());
+        }
+        ProxyConfig current = holder.current().orElse(null);
+        if (current != null) {
+            root.put("version", current.version());
+            ArrayNode ports = root.putArray("inbound");
+            for (Map.Entry<Integer, InboundPort> e : new java.util.TreeMap<>(current.inbound()).entrySet()) {
+                InboundPort port = e.getValue();
+                ObjectNode p = ports.addObject();
+                p.put("port", port.port());
+                p.put("protocol", port.protocol().name());
+                p.put("mode", port.mode().name());
+                p.put("policyVersion", port.engine().version());
+                ArrayNode policies = p.putArray("policies");
+                port.engine().describe().forEach(policies::add);
+            }
+            ArrayNode destinations = root.putArray("outbound");
+            current.outbound().values().stream()
+                    .sorted(java.util.Comparator.comparing(Destination::cluster))
+                    .forEach(d -> destinations
+                            .addObject()
+                            .put("cluster", d.cluster())
+                            .put("address", address(d.address()))
+                            .put("expectedPeer", d.expectedPeer().toString()));
+        }
+        root.put("outsideMesh", config.outsideMesh().name());
+        return root.toPrettyString();
+    }
+
+    /** {@code /certs}: the SVID (SPIFFE ID, serial, validity) and the roots of the trust bundles. */
+    String certsJson() {
+        ObjectNode root = JSON.createObjectNode();
+        WorkloadIdentity id = identity;
+        IssuedIdentity issued = id == null ? null : id.current().orElse(null);
+        if (id != null && issued != null) {
+            X509Certificate leaf = issued.svid().leaf();
+            SpiffeId spiffeId = issued.svid().id();
+            ObjectNode svid = root.putObject("svid");
+            svid.put("spiffeId", spiffeId.toString());
+            svid.put("serial", HexFormat.of().formatHex(leaf.getSerialNumber().toByteArray()));
+            svid.put("notBefore", leaf.getNotBefore().toInstant().toString());
+            svid.put("notAfter", leaf.getNotAfter().toInstant().toString());
+            id.lastRenewal().ifPresent(t -> svid.put("lastRenewal", t.toString()));
+            ArrayNode roots = root.putArray("bundleRoots");
+            for (X509Certificate r : issued.bundles().bundles().stream()
+                    .flatMap(b -> b.roots().stream())
+                    .toList()) {
+                roots.addObject()
+                        .put("subject", r.getSubjectX500Principal().getName())
+                        .put("notAfter", r.getNotAfter().toInstant().toString())
+                        .put(
+                                "serial",
+                                HexFormat.of().formatHex(r.getSerialNumber().toByteArray()));
+            }
+        }
+        return root.toPrettyString();
+    }
+}
