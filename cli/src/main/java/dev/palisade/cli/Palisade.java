@@ -39,6 +39,9 @@ import picocli.CommandLine.Spec;
             AuthzCommand.class,
             InjectCommand.class,
             WebhookCommand.class,
+            ProxyCommand.class,
+            DemoCommand.class,
+            DemoAppCommand.class,
             InitIptablesCommand.class,
             WaitReadyCommand.class,
             HelpCommand.class

@@ -1,0 +1,394 @@
+package dev.palisade.cli;
+
+import dev.palisade.certs.spiffe.SpiffeId;
+import dev.palisade.certs.spiffe.TrustDomain;
+import dev.palisade.certs.tls.TlsOptions;
+import dev.palisade.proxy.flow.FlowSink;
+import dev.palisade.proxy.inbound.InboundLimits;
+import dev.palisade.proxy.outbound.ExplicitUpstream;
+import dev.palisade.proxy.outbound.OutsideMeshPolicy;
+import dev.palisade.proxy.sidecar.ExplicitInbound;
+import dev.palisade.proxy.sidecar.Sidecar;
+import dev.palisade.proxy.sidecar.SidecarConfig;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code palisade proxy}: the sidecar. In a pod the injector sets everything through the environment ({@code
+ * PALISADE_*}, {@code POD_NAMESPACE}, {@code SERVICE_ACCOUNT}) and traffic is captured by iptables; on a laptop or a
+ * VM, {@code --no-capture} with {@code --inbound-for} and {@code --upstream} gives explicit listeners instead.
+ * Runs until SIGTERM (or an authorized {@code POST /quit}), then drains.
+ */
+@Command(
+        name = "proxy",
+        description = {
+            "Run the sidecar: mTLS in and out with a SPIFFE identity from the control plane, L7 authorization of"
+                    + " every inbound request, flow logs, admin on 127.0.0.1:15000 and health on :15021.",
+            "In a pod the injector configures it through PALISADE_* environment variables; elsewhere use"
+                    + " --no-capture with --inbound-for and --upstream."
+        })
+final class ProxyCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(
+            names = "--trust-domain",
+            paramLabel = "TD",
+            defaultValue = "${env:PALISADE_TRUST_DOMAIN:-cluster.local}",
+            description = "Trust domain (default: $PALISADE_TRUST_DOMAIN, else cluster.local).",
+            converter = TrustDomainConverter.class)
+    private TrustDomain trustDomain;
+
+    @Option(
+            names = "--namespace",
+            paramLabel = "NS",
+            defaultValue = "${env:POD_NAMESPACE}",
+            description = "The workload's namespace (default: $POD_NAMESPACE).")
+    private @Nullable String namespace;
+
+    @Option(
+            names = "--service-account",
+            paramLabel = "SA",
+            defaultValue = "${env:SERVICE_ACCOUNT}",
+            description = "The workload's service account (default: $SERVICE_ACCOUNT).")
+    private @Nullable String serviceAccount;
+
+    @Option(
+            names = "--control-plane",
+            paramLabel = "HOST:PORT",
+            defaultValue = "${env:PALISADE_CONTROL_PLANE:-127.0.0.1:15012}",
+            description = "Identity + xDS address (default: $PALISADE_CONTROL_PLANE, else 127.0.0.1:15012).",
+            converter = AddressConverter.class)
+    private InetSocketAddress controlPlane;
+
+    @Option(
+            names = "--control-plane-id",
+            paramLabel = "SPIFFE_ID",
+            description = "The control plane's SPIFFE ID (default: spiffe://TD/ns/palisade-system/sa/"
+                    + "palisade-control-plane).",
+            converter = SpiffeIdConverter.class)
+    private @Nullable SpiffeId controlPlaneId;
+
+    @Option(
+            names = "--ca-bundle",
+            paramLabel = "FILE",
+            defaultValue = "${env:PALISADE_CA_BUNDLE:-/var/run/palisade/ca/bundle.pem}",
+            description = "The trust bundle (PEM) that the control plane's certificate must chain to before the"
+                    + " first SVID (default: $PALISADE_CA_BUNDLE, else /var/run/palisade/ca/bundle.pem).")
+    private Path caBundle;
+
+    @Option(
+            names = "--token-file",
+            paramLabel = "FILE",
+            defaultValue = "${env:PALISADE_TOKEN_FILE:-/var/run/secrets/palisade/token}",
+            description = "The credential: the projected ServiceAccount token, or a local bootstrap token; re-read"
+                    + " at every use (default: $PALISADE_TOKEN_FILE).")
+    private Path tokenFile;
+
+    @Option(
+            names = "--no-capture",
+            negatable = false,
+            description = "No transparent capture: only the explicit --inbound-for and --upstream listeners.")
+    private boolean noCapture;
+
+    @Option(
+            names = "--inbound-listen",
+            paramLabel = "HOST:PORT",
+            defaultValue = "0.0.0.0:${env:PALISADE_INBOUND_PORT:-15006}",
+            description = "The captured inbound listener (default: 0.0.0.0:$PALISADE_INBOUND_PORT, else 15006).",
+            converter = AddressConverter.class)
+    private InetSocketAddress inboundListen;
+
+    @Option(
+            names = "--outbound-listen",
+            paramLabel = "HOST:PORT",
+            defaultValue = "127.0.0.1:${env:PALISADE_OUTBOUND_PORT:-15001}",
+            description = "The captured outbound listener (default: 127.0.0.1:$PALISADE_OUTBOUND_PORT, else 15001).",
+            converter = AddressConverter.class)
+    private InetSocketAddress outboundListen;
+
+    @Option(
+            names = "--inbound-for",
+            paramLabel = "APP_PORT=HOST:PORT",
+            description = "An explicit inbound listener on HOST:PORT for app port APP_PORT (repeatable).",
+            converter = ExplicitInboundConverter.class)
+    private List<ExplicitInbound> inboundFor = new ArrayList<>();
+
+    @Option(
+            names = "--upstream",
+            paramLabel = "NAME=LOCAL_PORT:HOST:PORT[:EXPECTED_ID]",
+            description = "An explicit outbound listener: the app connects to LOCAL_PORT, the sidecar opens mTLS to"
+                    + " HOST:PORT (a peer sidecar's inbound listener) and checks its identity (repeatable).",
+            converter = UpstreamConverter.class)
+    private List<ExplicitUpstream> upstreams = new ArrayList<>();
+
+    @Option(
+            names = "--upstream-bind",
+            paramLabel = "HOST",
+            defaultValue = "127.0.0.1",
+            description = "Where the --upstream listeners bind (default: ${DEFAULT-VALUE}).")
+    private String upstreamBind;
+
+    @Option(
+            names = "--app-host",
+            paramLabel = "HOST",
+            defaultValue = "127.0.0.1",
+            description = "The app's address for inbound requests (default: ${DEFAULT-VALUE}).")
+    private String appHost;
+
+    @Option(
+            names = "--admin",
+            paramLabel = "HOST:PORT",
+            defaultValue = "127.0.0.1:${env:PALISADE_ADMIN_PORT:-15000}",
+            description = "Admin: /ready /live /metrics /config /certs, POST /quit (default: 127.0.0.1:15000).",
+            converter = AddressConverter.class)
+    private InetSocketAddress admin;
+
+    @Option(
+            names = "--health",
+            paramLabel = "HOST:PORT",
+            defaultValue = "0.0.0.0:${env:PALISADE_HEALTH_PORT:-15021}",
+            description = "Health for the kubelet: /ready /live (default: 0.0.0.0:15021).",
+            converter = AddressConverter.class)
+    private InetSocketAddress health;
+
+    @Option(
+            names = "--quit-token-file",
+            paramLabel = "FILE",
+            description = "Enables POST /quit on the admin port for callers presenting this file's token.")
+    private @Nullable Path quitTokenFile;
+
+    @Option(
+            names = "--flow-log-dir",
+            paramLabel = "DIR",
+            defaultValue = "${env:PALISADE_DATA_DIR}",
+            description = "Where the JSON-lines flow log is written (default: $PALISADE_DATA_DIR; none when unset).")
+    private @Nullable Path flowLogDir;
+
+    @Option(
+            names = "--outside-mesh",
+            paramLabel = "allow|deny",
+            defaultValue = "allow",
+            description = "Captured traffic to destinations outside the mesh: pass as plain TCP, or refuse"
+                    + " (default: ${DEFAULT-VALUE}).")
+    private String outsideMesh;
+
+    @Option(
+            names = "--drain-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "20s",
+            description = "On SIGTERM, how long in-flight requests may finish (default: ${DEFAULT-VALUE}).",
+            converter = DurationConverter.class)
+    private Duration drainTimeout;
+
+    @Option(
+            names = "--startup-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "120s",
+            description = "Give up when no SVID and config arrived within this (default: ${DEFAULT-VALUE}).",
+            converter = DurationConverter.class)
+    private Duration startupTimeout;
+
+    @Option(
+            names = "--max-header-bytes",
+            paramLabel = "BYTES",
+            description = "Largest request header block, HTTP/1.1 and HTTP/2 (default: 65536; 431 beyond).")
+    private @Nullable Integer maxHeaderBytes;
+
+    @Option(
+            names = "--max-header-count",
+            paramLabel = "N",
+            description = "Most request header fields (default: 100; 431 beyond).")
+    private @Nullable Integer maxHeaderCount;
+
+    @Option(
+            names = "--max-concurrent-streams",
+            paramLabel = "N",
+            description = "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS (default: 100).")
+    private @Nullable Integer maxConcurrentStreams;
+
+    @Option(
+            names = "--header-read-timeout",
+            paramLabel = "DURATION",
+            description = "From connection (or the previous request) to complete request headers (default: 10s).",
+            converter = DurationConverter.class)
+    private @Nullable Duration headerReadTimeout;
+
+    @Option(
+            names = "--idle-timeout",
+            paramLabel = "DURATION",
+            description = "Close connections idle this long (default: 5m).",
+            converter = DurationConverter.class)
+    private @Nullable Duration idleTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        SidecarConfig config = config();
+        FlowSink flowLog = FlowSink.NONE;
+        AutoCloseable flowLogCloser = () -> {};
+        PrintWriter out = spec.commandLine().getOut();
+        Sidecar sidecar;
+        try {
+            sidecar = Sidecar.start(config, Clock.systemUTC(), flowLog, startupTimeout);
+        } catch (TimeoutException | java.io.IOException e) {
+            flowLogCloser.close();
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("palisade proxy: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runnable drain = () -> {
+            sidecar.drain(drainTimeout);
+            try {
+                flowLogCloser.close();
+            } catch (Exception e) {
+                // logged by the closer
+            }
+            stopped.countDown();
+        };
+        sidecar.onQuit(drain);
+        Runtime.getRuntime().addShutdownHook(new Thread(drain, "palisade-shutdown"));
+        out.printf(
+                Locale.ROOT,
+                "sidecar %s ready in %d ms: inbound %s, admin %s, health %s%n",
+                config.id(),
+                sidecar.startupTime() == null ? -1 : sidecar.startupTime().toMillis(),
+                sidecar.inboundAddresses(),
+                format(sidecar.adminAddress()),
+                format(sidecar.healthAddress()));
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    private SidecarConfig config() {
+        if (namespace == null || namespace.isBlank() || serviceAccount == null || serviceAccount.isBlank()) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "the workload's identity needs --namespace and --service-account (or POD_NAMESPACE and"
+                            + " SERVICE_ACCOUNT, which the injector sets)");
+        }
+        SpiffeId id;
+        try {
+            id = SpiffeId.parse("spiffe://" + trustDomain + "/ns/" + namespace + "/sa/" + serviceAccount);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "workload identity: " + e.getMessage(), e);
+        }
+        SpiffeId cpId = controlPlaneId != null
+                ? controlPlaneId
+                : SpiffeId.parse("spiffe://" + trustDomain + "/ns/palisade-system/sa/palisade-control-plane");
+        for (Path file : new Path[] {caBundle, tokenFile}) {
+            if (!Files.isReadable(file)) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        (file == caBundle ? "--ca-bundle" : "--token-file") + ": cannot read " + file);
+            }
+        }
+        if (quitTokenFile != null && !Files.isReadable(quitTokenFile)) {
+            throw new ParameterException(spec.commandLine(), "--quit-token-file: cannot read " + quitTokenFile);
+        }
+        if (noCapture && inboundFor.isEmpty() && upstreams.isEmpty()) {
+            throw new ParameterException(
+                    spec.commandLine(), "--no-capture needs at least one --inbound-for or --upstream listener");
+        }
+        OutsideMeshPolicy outside =
+                switch (outsideMesh.toLowerCase(Locale.ROOT)) {
+                    case "allow" -> OutsideMeshPolicy.ALLOW;
+                    case "deny" -> OutsideMeshPolicy.DENY;
+                    default ->
+                        throw new ParameterException(
+                                spec.commandLine(), "--outside-mesh: '" + outsideMesh + "' (expected allow or deny)");
+                };
+        InboundLimits d = InboundLimits.defaults();
+        InboundLimits limits;
+        try {
+            limits = new InboundLimits(
+                    d.maxRequestLineBytes(),
+                    maxHeaderBytes == null ? d.maxHeaderBytes() : maxHeaderBytes,
+                    maxHeaderCount == null ? d.maxHeaderCount() : maxHeaderCount,
+                    maxConcurrentStreams == null ? d.maxConcurrentStreams() : maxConcurrentStreams,
+                    d.maxResetStreamsPerWindow(),
+                    d.resetWindow(),
+                    d.tlsHandshakeTimeout(),
+                    headerReadTimeout == null ? d.headerReadTimeout() : headerReadTimeout,
+                    idleTimeout == null ? d.idleTimeout() : idleTimeout,
+                    d.maxClientHelloBytes(),
+                    d.connectTimeout());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "limits: " + e.getMessage(), e);
+        }
+        try {
+            return new SidecarConfig(
+                    id,
+                    controlPlane,
+                    cpId,
+                    caBundle,
+                    tokenFile,
+                    noCapture ? null : inboundListen,
+                    inboundFor,
+                    noCapture ? null : outboundListen,
+                    upstreams,
+                    InetAddress.getByName(upstreamBind),
+                    InetAddress.getByName(appHost),
+                    admin,
+                    health,
+                    quitTokenFile,
+                    flowLogDir,
+                    outside,
+                    limits,
+                    TlsOptions.defaults(),
+                    drainTimeout);
+        } catch (UnknownHostException e) {
+            throw new ParameterException(spec.commandLine(), "unknown host: " + e.getMessage(), e);
+        }
+    }
+
+    private static String format(InetSocketAddress a) {
+        return a.getHostString() + ":" + a.getPort();
+    }
+
+    /** {@code APP_PORT=HOST:PORT}. */
+    static final class ExplicitInboundConverter implements ITypeConverter<ExplicitInbound> {
+        @Override
+        public ExplicitInbound convert(String value) {
+            try {
+                return ExplicitInbound.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(String.valueOf(e.getMessage()));
+            }
+        }
+    }
+
+    /** {@code NAME=LOCAL_PORT:HOST:PORT[:EXPECTED_ID]}. */
+    static final class UpstreamConverter implements ITypeConverter<ExplicitUpstream> {
+        @Override
+        public ExplicitUpstream convert(String value) {
+            try {
+                return ExplicitUpstream.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(String.valueOf(e.getMessage()));
+            }
+        }
+    }
+}
