@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.palisade.certs.bundle.TrustBundleSet;
 import dev.palisade.certs.ca.CaDirectory;
 import dev.palisade.certs.ca.CertificateAuthority;
 import dev.palisade.certs.ca.KeyAlgorithm;
@@ -27,6 +28,7 @@ import dev.palisade.controlplane.identity.RootRotation;
 import dev.palisade.controlplane.kube.CaSecretStore;
 import dev.palisade.controlplane.kube.KubernetesPolicySource;
 import dev.palisade.controlplane.kube.TokenReviewCredentials;
+import dev.palisade.controlplane.kube.TrustBundleConfigMaps;
 import dev.palisade.controlplane.policy.CompiledWorkloadPolicy;
 import dev.palisade.controlplane.policy.PolicyCompileException;
 import dev.palisade.controlplane.policy.PolicyCompiler;
@@ -203,6 +205,11 @@ public final class ControlPlane implements AutoCloseable {
         CaSecretStore caStore = new CaSecretStore(client, config.namespace(), config.caSecretName(), clock);
         CertificateAuthority ca =
                 caStore.loadOrCreate(config.mesh().trustDomain(), config.keyAlgorithm(), config.rootLifetime());
+        // Sidecars verify the control plane with this before they have an SVID: written before anything serves (the
+        // Secret's bundle holds every root, mid-rotation too), then on each rotation change and every 30 s.
+        TrustBundleConfigMaps caRoots = new TrustBundleConfigMaps(
+                client, config.namespace(), config.mesh().trustDomain());
+        caRoots.sync(TrustBundleSet.of(ca.trustBundle()));
         ControlPlane cp = start(
                 config,
                 ca,
@@ -211,7 +218,12 @@ public final class ControlPlane implements AutoCloseable {
                         client, listener, config.policyDebounce(), config.syncTimeout(), clock),
                 clock);
         // Replicas share one rotation through the CA Secret (RotationAcrossReplicasTest).
+        cp.rotation.addListener(state -> caRoots.syncLogged(state.bundles()));
         cp.rotation.attachStore(caStore);
+        cp.schedule(
+                () -> caRoots.syncLogged(cp.rotation.state().bundles()),
+                TrustBundleConfigMaps.PERIOD,
+                TrustBundleConfigMaps.PERIOD);
         return cp;
     }
 

@@ -22,8 +22,10 @@ import dev.palisade.controlplane.config.KubernetesConfig;
 import dev.palisade.controlplane.config.MeshConfig;
 import dev.palisade.controlplane.kube.KubeFixtures;
 import dev.palisade.controlplane.kube.ScriptedTokenReviews;
+import dev.palisade.controlplane.kube.TrustBundleConfigMaps;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -48,8 +50,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A Kubernetes-mode control plane end to end against fabric8's mock API server in CRUD mode: the CA Secret, identity
- * through TokenReview (scripted: the mock cannot authenticate tokens), and AuthorizationPolicy resources and Pods
+ * A Kubernetes-mode control plane end to end against fabric8's mock API server in CRUD mode: the CA Secret, the
+ * {@code palisade-ca-root} ConfigMap a sidecar bootstraps from, identity through TokenReview (scripted: the mock cannot authenticate tokens), and AuthorizationPolicy resources and Pods
  * reaching a connected sidecar over real gRPC + TLS on loopback.
  */
 @EnableKubernetesMockClient(crud = true)
@@ -99,14 +101,25 @@ class KubernetesControlPlaneIT {
         return cp;
     }
 
-    /** What a sidecar is given at start: the bundle from the CA Secret (in a pod, a mounted ConfigMap or Secret). */
+    /** What a sidecar is given at start: the bundle of the ConfigMap palisade-ca-root in its namespace. */
     TrustBundleSet bootstrapBundle() {
+        ConfigMap roots = client.configMaps()
+                .inNamespace("shop")
+                .withName(TrustBundleConfigMaps.NAME)
+                .get();
+        assertThat(roots).as("ConfigMap shop/palisade-ca-root").isNotNull();
+        assertThat(roots.getData()).containsEntry("trust-domain", TD.name());
+        return TrustBundleSet.of(
+                TrustBundle.parsePem(TD, roots.getData().get("bundle.pem"), "ConfigMap palisade-ca-root bundle.pem"));
+    }
+
+    /** The CA Secret's bundle.pem. */
+    String secretBundlePem() {
         Secret secret = client.secrets()
                 .inNamespace("palisade-system")
                 .withName(KubernetesConfig.DEFAULT_CA_SECRET)
                 .get();
-        String pem = new String(Base64.getDecoder().decode(secret.getData().get("bundle.pem")), StandardCharsets.UTF_8);
-        return TrustBundleSet.of(TrustBundle.parsePem(TD, pem, "Secret palisade-ca bundle.pem"));
+        return new String(Base64.getDecoder().decode(secret.getData().get("bundle.pem")), StandardCharsets.UTF_8);
     }
 
     IssuedIdentity sign(ControlPlane cp, SpiffeId id, String token) throws Exception {
@@ -175,9 +188,35 @@ class KubernetesControlPlaneIT {
         ControlPlane cp = start();
         IssuedIdentity orders = sign(cp, ORDERS, ORDERS_TOKEN);
         assertThat(orders.svid().id()).isEqualTo(ORDERS);
-        // IdentityClient has verified the chain against the bundle it received; check it against the Secret's too.
+        // IdentityClient has verified the chain against the bundle it received; check it against the ConfigMap's too.
         assertThat(SvidVerifier.of(bootstrapBundle()).verify(orders.svid().chain()))
                 .isEqualTo(ORDERS);
+    }
+
+    @Test
+    void caRootConfigMapIsWrittenBeforeStartReturnsAndFollowsARotation() throws Exception {
+        KubernetesConfig config = KubernetesConfig.builder(MeshConfig.defaults(TD))
+                .grpcAddress(new InetSocketAddress("127.0.0.1", 0))
+                .adminAddress(new InetSocketAddress("127.0.0.1", 0))
+                .syncTimeout(Duration.ofSeconds(20))
+                .build();
+        ControlPlane cp = ControlPlane.startKubernetes(config, client, Clock.systemUTC());
+        started.add(cp);
+        // Written before the ports served: the namespace labelled for injection and the control plane's own.
+        for (String namespace : List.of("shop", "palisade-system")) {
+            ConfigMap roots = client.configMaps()
+                    .inNamespace(namespace)
+                    .withName(TrustBundleConfigMaps.NAME)
+                    .get();
+            assertThat(roots).as(namespace).isNotNull();
+            assertThat(roots.getData().get("bundle.pem")).isEqualTo(secretBundlePem());
+        }
+        assertThat(bootstrapBundle()).isEqualTo(cp.rotation().state().bundles());
+
+        cp.rotation().start(); // PREPARED: a second root joins the bundle, and the listener rewrites the ConfigMaps
+        TrustBundleSet rotated = cp.rotation().state().bundles();
+        assertThat(rotated.bundleFor(TD).orElseThrow().roots()).hasSize(2);
+        assertThat(bootstrapBundle()).isEqualTo(rotated);
     }
 
     @Test

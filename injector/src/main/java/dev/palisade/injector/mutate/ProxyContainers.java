@@ -30,6 +30,15 @@ final class ProxyContainers {
 
     static final String TOKEN_DIR = "/var/run/secrets/palisade/tokens";
     static final String TOKEN_PATH = "token";
+    /**
+     * The control plane's trust-bundle ConfigMap in every meshed namespace (control-plane's
+     * {@code TrustBundleConfigMaps}; the injector cannot depend on that module, so the contract is written twice).
+     */
+    static final String CA_CONFIG_MAP = "palisade-ca-root";
+
+    static final String CA_BUNDLE_KEY = "bundle.pem";
+    static final String TRUST_DOMAIN_KEY = "trust-domain";
+    static final String CA_DIR = "/var/run/palisade/ca";
     static final String DATA_DIR = "/var/lib/palisade";
     static final String TMP_DIR = "/tmp";
     static final String HEALTH_PORT_NAME = "palisade-health";
@@ -118,7 +127,11 @@ final class ProxyContainers {
         return builder.build();
     }
 
-    /** The projected token, the proxy's data directory and its {@code /tmp} (the root filesystem is read-only). */
+    /**
+     * The projected token, the trust bundle (the control plane's ConfigMap; not optional, so the kubelet holds the pod
+     * until it exists rather than start a proxy that cannot verify the control plane), the proxy's data directory and
+     * its {@code /tmp} (the root filesystem is read-only).
+     */
     List<Volume> volumes() {
         return List.of(
                 new VolumeBuilder()
@@ -132,6 +145,16 @@ final class ProxyContainers {
                         .endServiceAccountToken()
                         .endSource()
                         .endProjected()
+                        .build(),
+                new VolumeBuilder()
+                        .withName(SidecarInjector.CA_VOLUME)
+                        .withNewConfigMap()
+                        .withName(CA_CONFIG_MAP)
+                        .addNewItem()
+                        .withKey(CA_BUNDLE_KEY)
+                        .withPath(CA_BUNDLE_KEY)
+                        .endItem()
+                        .endConfigMap()
                         .build(),
                 new VolumeBuilder()
                         .withName(SidecarInjector.DATA_VOLUME)
@@ -153,6 +176,11 @@ final class ProxyContainers {
                         .withReadOnly(true)
                         .build(),
                 new VolumeMountBuilder()
+                        .withName(SidecarInjector.CA_VOLUME)
+                        .withMountPath(CA_DIR)
+                        .withReadOnly(true)
+                        .build(),
+                new VolumeMountBuilder()
                         .withName(SidecarInjector.DATA_VOLUME)
                         .withMountPath(DATA_DIR)
                         .build(),
@@ -169,6 +197,8 @@ final class ProxyContainers {
         env.add(fieldRef("SERVICE_ACCOUNT", "spec.serviceAccountName"));
         env.add(value("PALISADE_CONTROL_PLANE", config.controlPlaneAddress()));
         env.add(value("PALISADE_TOKEN_FILE", TOKEN_DIR + "/" + TOKEN_PATH));
+        env.add(value("PALISADE_CA_BUNDLE", CA_DIR + "/" + CA_BUNDLE_KEY));
+        env.add(configMapRef("PALISADE_TRUST_DOMAIN", CA_CONFIG_MAP, TRUST_DOMAIN_KEY));
         env.add(value("PALISADE_LOG_LEVEL", options.logLevel()));
         env.add(value("PALISADE_INBOUND_PORT", Integer.toString(config.inboundPort())));
         env.add(value("PALISADE_OUTBOUND_PORT", Integer.toString(config.outboundPort())));
@@ -268,6 +298,18 @@ final class ProxyContainers {
                 .withApiVersion("v1")
                 .withFieldPath(fieldPath)
                 .endFieldRef()
+                .endValueFrom()
+                .build();
+    }
+
+    private static EnvVar configMapRef(String name, String configMap, String key) {
+        return new EnvVarBuilder()
+                .withName(name)
+                .withNewValueFrom()
+                .withNewConfigMapKeyRef()
+                .withName(configMap)
+                .withKey(key)
+                .endConfigMapKeyRef()
                 .endValueFrom()
                 .build();
     }

@@ -32,8 +32,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>What is injected (the README's table says why for each field): the init container {@value #INIT_CONTAINER}, the
  * proxy {@value #PROXY_CONTAINER} — a native sidecar right after it in {@code initContainers} on Kubernetes 1.29 and
- * later, else the first regular container — the volumes {@value #TOKEN_VOLUME}, {@value #DATA_VOLUME} and
- * {@value #TMP_VOLUME}, the annotation {@code palisade.dev/status: injected} and the label
+ * later, else the first regular container — the volumes {@value #TOKEN_VOLUME}, {@value #CA_VOLUME} (the trust
+ * bundle from the control plane's ConfigMap {@code palisade-ca-root}), {@value #DATA_VOLUME} and {@value #TMP_VOLUME},
+ * the annotation {@code palisade.dev/status: injected} and the label
  * {@code palisade.dev/proxy: enabled}.
  *
  * <p>Thread-safe and stateless; the input pod is never modified.
@@ -43,10 +44,11 @@ public final class SidecarInjector {
     public static final String INIT_CONTAINER = "palisade-init";
     public static final String PROXY_CONTAINER = "palisade-proxy";
     public static final String TOKEN_VOLUME = "palisade-token";
+    public static final String CA_VOLUME = "palisade-ca-root";
     public static final String DATA_VOLUME = "palisade-data";
     public static final String TMP_VOLUME = "palisade-tmp";
 
-    private static final Set<String> INJECTED_VOLUMES = Set.of(TOKEN_VOLUME, DATA_VOLUME, TMP_VOLUME);
+    private static final Set<String> INJECTED_VOLUMES = Set.of(TOKEN_VOLUME, CA_VOLUME, DATA_VOLUME, TMP_VOLUME);
 
     private final InjectionConfig config;
     private final ProxyContainers containers;

@@ -213,6 +213,13 @@ class HelmChartIT {
             assertThat(rule.getResourceNames()).containsExactly("palisade-palisade-system-injector");
             assertThat(rule.getVerbs()).containsExactly("get", "patch");
         });
+        // The trust-bundle ConfigMap palisade-ca-root goes to namespaces not known at install: cluster-wide.
+        assertThat(role.getRules()).anySatisfy(rule -> {
+            assertThat(rule.getApiGroups()).containsExactly("");
+            assertThat(rule.getResources()).containsExactly("configmaps");
+            assertThat(rule.getResourceNames()).isNullOrEmpty();
+            assertThat(rule.getVerbs()).containsExactly("get", "list", "watch", "create", "update", "patch");
+        });
         assertThat(role.getRules())
                 .noneSatisfy(rule -> assertThat(rule.getResources()).contains("secrets"));
         Role secrets = (Role) byName.get("Role/palisade-control-plane");

@@ -10,6 +10,8 @@ import static dev.palisade.injector.TestPods.names;
 import static dev.palisade.injector.TestPods.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.ConfigMapKeySelectorBuilder;
+import io.fabric8.kubernetes.api.model.ConfigMapVolumeSourceBuilder;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -179,6 +181,7 @@ class SidecarInjectorTest {
                     """
             container named palisade-init | '  - name: web\\n' | '  - {name: palisade-init, image: x}\\n  - name: web\\n' | container named palisade-init
             volume named palisade-token   | 'spec:\\n'         | 'spec:\\n  volumes: [{name: palisade-token, emptyDir: {}}]\\n' | volume named palisade-token
+            volume named palisade-ca-root | 'spec:\\n'         | 'spec:\\n  volumes: [{name: palisade-ca-root, emptyDir: {}}]\\n' | volume named palisade-ca-root
             app runs as the proxy's UID   | 'spec:\\n'         | 'spec:\\n  securityContext: {runAsUser: 1337}\\n' | container web runs as UID 1337
             """)
     void refusesAPodThatCollidesWithWhatWouldBeInjected(String description, String from, String to, String expected) {
@@ -432,6 +435,8 @@ class SidecarInjectorTest {
                         "SERVICE_ACCOUNT",
                         "PALISADE_CONTROL_PLANE",
                         "PALISADE_TOKEN_FILE",
+                        "PALISADE_CA_BUNDLE",
+                        "PALISADE_TRUST_DOMAIN",
                         "PALISADE_LOG_LEVEL",
                         "PALISADE_INBOUND_PORT",
                         "PALISADE_OUTBOUND_PORT",
@@ -448,6 +453,15 @@ class SidecarInjectorTest {
                 .isEqualTo("palisade-control-plane.palisade-system.svc:15012");
         assertThat(env(proxy, "PALISADE_TOKEN_FILE").getValue()).isEqualTo("/var/run/secrets/palisade/tokens/token");
         assertThat(env(proxy, "PALISADE_LOG_LEVEL").getValue()).isEqualTo("info");
+        // The control plane is verified before the first SVID with the mesh's trust bundle and trust domain, both
+        // from the ConfigMap the control plane keeps in every meshed namespace.
+        assertThat(env(proxy, "PALISADE_CA_BUNDLE").getValue()).isEqualTo("/var/run/palisade/ca/bundle.pem");
+        assertThat(env(proxy, "PALISADE_TRUST_DOMAIN").getValue()).isNull();
+        assertThat(env(proxy, "PALISADE_TRUST_DOMAIN").getValueFrom().getConfigMapKeyRef())
+                .isEqualTo(new ConfigMapKeySelectorBuilder()
+                        .withName("palisade-ca-root")
+                        .withKey("trust-domain")
+                        .build());
 
         assertThat(proxy.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/ready");
         assertThat(proxy.getReadinessProbe().getHttpGet().getPort()).isEqualTo(new IntOrString(15021));
@@ -464,12 +478,21 @@ class SidecarInjectorTest {
             assertThat(source.getServiceAccountToken().getExpirationSeconds()).isEqualTo(3600L);
             assertThat(source.getServiceAccountToken().getPath()).isEqualTo("token");
         });
+        assertThat(volume(injected, "palisade-ca-root").getConfigMap())
+                .isEqualTo(new ConfigMapVolumeSourceBuilder()
+                        .withName("palisade-ca-root")
+                        .addNewItem()
+                        .withKey("bundle.pem")
+                        .withPath("bundle.pem")
+                        .endItem()
+                        .build());
         assertThat(volume(injected, "palisade-data").getEmptyDir()).isNotNull();
         assertThat(volume(injected, "palisade-tmp").getEmptyDir()).isNotNull();
         assertThat(proxy.getVolumeMounts())
                 .extracting(VolumeMount::getName, VolumeMount::getMountPath, VolumeMount::getReadOnly)
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple("palisade-token", "/var/run/secrets/palisade/tokens", true),
+                        org.assertj.core.groups.Tuple.tuple("palisade-ca-root", "/var/run/palisade/ca", true),
                         org.assertj.core.groups.Tuple.tuple("palisade-data", "/var/lib/palisade", null),
                         org.assertj.core.groups.Tuple.tuple("palisade-tmp", "/tmp", null));
         assertThat(proxy.getResources().getRequests())
@@ -503,7 +526,7 @@ class SidecarInjectorTest {
                 SELECTED_130);
 
         assertThat(injected.getSpec().getVolumes().stream().map(Volume::getName))
-                .containsExactly("config", "palisade-token", "palisade-data", "palisade-tmp");
+                .containsExactly("config", "palisade-token", "palisade-ca-root", "palisade-data", "palisade-tmp");
     }
 
     private static Pod inject(String yaml, PodContext context) {

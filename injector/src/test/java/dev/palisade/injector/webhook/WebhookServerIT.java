@@ -293,7 +293,7 @@ class WebhookServerIT {
         assertThat(pod.getSpec().getContainers().get(0))
                 .isEqualTo(pod(DEPLOYMENT_POD).getSpec().getContainers().get(0));
         assertThat(pod.getSpec().getVolumes().stream().map(v -> v.getName()))
-                .containsExactly("palisade-token", "palisade-data", "palisade-tmp");
+                .containsExactly("palisade-token", "palisade-ca-root", "palisade-data", "palisade-tmp");
     }
 
     @Test
