@@ -285,10 +285,9 @@ class HelmChartIT {
         assertThat(serving.<List<String>>get("spec", "dnsNames")).contains("palisade-webhook.palisade-system.svc");
         assertThat(serving.<String>get("spec", "secretName")).isEqualTo("palisade-webhook-tls");
         assertThat(container(deployment, "control-plane").getArgs())
-                .contains(
-                        "--default-mtls=permissive",
-                        "--default-action=deny",
-                        "--otlp-endpoint=http://otel-collector.observability:4317");
+                .contains("--default-mtls=permissive", "--default-action=deny")
+                // OTLP export is not built (issue 6): the value is documented, nothing passes it to the binary.
+                .noneMatch(a -> a.startsWith("--otlp-endpoint"));
         assertThat(((PodDisruptionBudget) byName.get("PodDisruptionBudget/palisade-control-plane"))
                         .getSpec()
                         .getMinAvailable()
