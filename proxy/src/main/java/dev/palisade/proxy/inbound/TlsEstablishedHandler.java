@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * cause ({@link RefusalReasons#ofHandshakeFailure}). A successful one has a client certificate that the SPIFFE trust
  * manager verified as an X.509-SVID (the server context requires one); its SPIFFE ID, the SNI, the protocol version
  * and the cipher make the {@link InboundConnection}, and the port's protocol and ALPN pick the handlers: an opaque port
- * is spliced whatever ALPN said, {@code h2} goes to HTTP/2, {@code http/1.1} or no ALPN to HTTP/1.1.
+ * is spliced whatever ALPN said, {@code h2} goes to HTTP/2, {@code http/1.1} or no ALPN to HTTP/1.1 — unless the
+ * client starts with the HTTP/2 preface anyway ({@link Http2PrefaceSniffer}).
  *
  * <p>Stays in the pipeline for one more job: the JDK's TLS 1.3 engine answers a peer's {@code close_notify} with a
  * half-close and nothing else, so an HTTP connection whose peer said goodbye is closed here on {@link
@@ -89,7 +90,12 @@ final class TlsEstablishedHandler extends ChannelInboundHandlerAdapter {
             chosen = ApplicationProtocol.HTTP1;
         }
         protocol = chosen;
-        ApplicationProtocol.configure(chosen, ctx.pipeline(), accepted, connection);
+        if (chosen == ApplicationProtocol.HTTP1) {
+            // No h2 in ALPN: still HTTP/2 if the client starts with the preface (Http2PrefaceSniffer says why).
+            ctx.pipeline().addLast(new Http2PrefaceSniffer(accepted, connection));
+        } else {
+            ApplicationProtocol.configure(chosen, ctx.pipeline(), accepted, connection);
+        }
     }
 
     @Override
