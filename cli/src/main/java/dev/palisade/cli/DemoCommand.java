@@ -82,6 +82,7 @@ final class DemoCommand implements Callable<Integer> {
         try {
             run.start(certificateTtl);
             run.scenario();
+            run.auditTrail();
             run.printExplore(out, keep);
             if (keep) {
                 run.detach();

@@ -160,6 +160,7 @@ class MeshEndToEndIT {
 
     @Test
     void grpcUnaryAndServerStreamingFromOrdersToPayments() throws Exception {
+        int before = mesh.flows.get("payments").size();
         ManagedChannel channel = plaintextChannel(mesh.upstream("orders", "payments"));
         try {
             byte[] charged = ClientCalls.blockingUnaryCall(
@@ -185,6 +186,20 @@ class MeshEndToEndIT {
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
+        // One flow event per call, each with its decision and gRPC status.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (mesh.flows.get("payments").size() < before + 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        List<FlowEvent> events = mesh.flows
+                .get("payments")
+                .subList(before, mesh.flows.get("payments").size());
+        assertThat(events)
+                .extracting(FlowEvent::path, FlowEvent::status, FlowEvent::grpcStatus)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("/payments.v1.Payments/Charge", 200, 0),
+                        org.assertj.core.groups.Tuple.tuple("/payments.v1.Payments/Watch", 200, 0));
+        assertThat(events).allSatisfy(e -> assertThat(e.decision()).isNotNull());
     }
 
     @Test

@@ -18,6 +18,7 @@ import dev.palisade.proxy.config.InboundPort;
 import dev.palisade.proxy.config.ProxyConfig;
 import dev.palisade.proxy.config.ProxyConfigHolder;
 import dev.palisade.proxy.flow.FlowEvent;
+import dev.palisade.proxy.flow.FlowLogSink;
 import dev.palisade.proxy.flow.FlowSink;
 import dev.palisade.proxy.identity.Backoff;
 import dev.palisade.proxy.identity.WorkloadIdentity;
@@ -46,6 +47,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -95,6 +97,7 @@ public final class Sidecar implements AutoCloseable {
     private final List<OutboundServer> outbound = new ArrayList<>();
     private final Instant started;
     private volatile @Nullable WorkloadIdentity identity;
+    private volatile @Nullable FlowLogSink flowLog;
     private volatile @Nullable XdsState xds;
     private volatile boolean listening;
     private volatile @Nullable Duration startupTime;
@@ -134,11 +137,18 @@ public final class Sidecar implements AutoCloseable {
                     XdsState x = xds;
                     return x == null ? java.util.Optional.empty() : x.client().lastUpdate();
                 },
-                () -> 0,
+                () -> {
+                    FlowLogSink f = flowLog;
+                    return f == null ? 0 : f.queueDepth();
+                },
                 clock));
         FlowSink metricsSink = metrics.metricsSink();
         this.flows = event -> {
             metricsSink.record(event);
+            FlowLogSink f = flowLog;
+            if (f != null) {
+                f.record(event);
+            }
             extraFlows.record(event);
         };
     }
@@ -194,6 +204,19 @@ public final class Sidecar implements AutoCloseable {
                 "sidecar {}: asking the control plane at {} for an SVID", config.id(), address(config.controlPlane()));
         await(id.start(), deadline, "the first SVID from the control plane at " + address(config.controlPlane()));
         logger.info("sidecar {}: SVID valid until {}", config.id(), id.expiry().orElse(null));
+        Path flowDir = config.flowLog();
+        if (flowDir != null) {
+            // Every record goes to a local JSON-lines file and, through a spill queue, to the control plane's
+            // collector (Envoy's AccessLogService on the same gRPC port); neither ever blocks the data path.
+            flowLog = FlowLogSink.open(FlowLogSink.Settings.builder(
+                            config.id(), () -> id.current().orElseThrow().svid())
+                    .file(flowDir)
+                    .shipTo(config.controlPlane(), id::controlPlaneSslContext, flowDir.resolve("spill"))
+                    .clock(clock)
+                    .build());
+            logger.info(
+                    "sidecar {}: flow log in {}, shipped to {}", config.id(), flowDir, address(config.controlPlane()));
+        }
 
         dev.palisade.proxy.xds.XdsClient client = new dev.palisade.proxy.xds.XdsClient(
                 config.controlPlane(),
@@ -411,6 +434,14 @@ public final class Sidecar implements AutoCloseable {
         for (OutboundServer server : outbound) {
             server.close();
         }
+        FlowLogSink f = flowLog;
+        if (f != null) {
+            try {
+                f.close(); // the final checkpoint, then what can still be shipped
+            } catch (RuntimeException e) {
+                logger.warn("sidecar: closing the flow log failed", e);
+            }
+        }
         for (int i = closeables.size() - 1; i >= 0; i--) {
             try {
                 closeables.get(i).close();
@@ -461,6 +492,15 @@ public final class Sidecar implements AutoCloseable {
                             .put("expectedPeer", d.expectedPeer().toString()));
         }
         root.put("outsideMesh", config.outsideMesh().name());
+        FlowLogSink f = flowLog;
+        if (f != null) {
+            root.putObject("flowLog")
+                    .put("queueDepth", f.queueDepth())
+                    .put("dropped", f.dropped())
+                    .put("shipped", f.shipped())
+                    .put("lost", f.lost())
+                    .put("shipFailures", f.shipFailures());
+        }
         return root.toPrettyString();
     }
 
