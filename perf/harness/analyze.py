@@ -104,8 +104,8 @@ def fmt_ms(us):
 
 
 def ratio(a, b):
-    if a is None or b is None or b == 0:
-        return "—"
+    if a is None or b is None or b <= 0 or a < 0:
+        return "—"  # a ratio of a negative (direct slower than a proxy, in noise) means nothing
     return f"{a / b:.2f}×"
 
 
