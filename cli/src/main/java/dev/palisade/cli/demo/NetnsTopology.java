@@ -120,8 +120,8 @@ public final class NetnsTopology implements AutoCloseable {
             text = text.replace("address: " + w.address(), "address: " + address(w));
         }
         Files.writeString(workloads, text, StandardCharsets.UTF_8);
-        createNamespaces();
         prepareFiles();
+        createNamespaces();
 
         startAgent(NetnsCalls.HUB);
         report.progress("control plane: starting in " + namespace("hub") + " (CA in " + cpDir.resolve("ca") + ")");
@@ -229,12 +229,20 @@ public final class NetnsTopology implements AutoCloseable {
             ip("-n", ns, "link", "set", "lo", "up");
             ip("-n", ns, "link", "set", "eth0", "up");
         }
+        report.fact("namespaces", List.copyOf(namespaces));
         report.progress("network namespaces: " + String.join(", ", namespaces) + " (bridge br0 in the hub, " + prefix
                 + "0/24)");
     }
 
     /** The sidecars run as uid 1337: they must reach the jar, their token, the bundle and their flow-log directory. */
-    private void prepareFiles() throws IOException {
+    private void prepareFiles() throws IOException, DemoException {
+        for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            if (!Files.getPosixFilePermissions(p)
+                    .contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                throw new DemoException("the sidecars run as uid " + PROXY_UID + " and cannot reach " + dir + ": " + p
+                        + " is not searchable by others (chmod o+x " + p + ", or choose another --dir)");
+            }
+        }
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.createDirectories(dir.resolve("sidecar"));
         String classpath = System.getProperty("java.class.path", "");
