@@ -2,6 +2,7 @@ package dev.palisade.cli;
 
 import dev.palisade.cli.demo.DemoException;
 import dev.palisade.cli.demo.DemoRun;
+import dev.palisade.cli.demo.NetnsTopology;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,10 +65,48 @@ final class DemoCommand implements Callable<Integer> {
             converter = DurationConverter.class)
     private Duration certificateTtl;
 
+    @Option(
+            names = "--mode",
+            paramLabel = "auto|netns|loopback",
+            defaultValue = "auto",
+            description = "Where the workloads run: netns (a network namespace each, with transparent capture; needs"
+                    + " root, ip, iptables, setpriv and epoll), loopback (explicit listeners on 127.0.0.0/8), or auto"
+                    + " (netns when the machine allows, else loopback; default).")
+    private String mode;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        DemoRun.Mode chosen;
+        java.util.Optional<String> unavailable = NetnsTopology.unavailable();
+        switch (mode.toLowerCase(java.util.Locale.ROOT)) {
+            case "loopback" -> {
+                chosen = DemoRun.Mode.LOOPBACK;
+                out.println("palisade demo: mode loopback (--mode loopback)");
+            }
+            case "netns" -> {
+                if (unavailable.isPresent()) {
+                    err.println("palisade demo: --mode netns: " + unavailable.get()
+                            + "; run as root with iproute2, iptables and setpriv installed, or use --mode loopback");
+                    err.flush();
+                    return 1;
+                }
+                chosen = DemoRun.Mode.NETNS;
+                out.println("palisade demo: mode netns (--mode netns)");
+            }
+            case "auto" -> {
+                chosen = unavailable.isPresent() ? DemoRun.Mode.LOOPBACK : DemoRun.Mode.NETNS;
+                out.println("palisade demo: mode " + chosen.name().toLowerCase(java.util.Locale.ROOT) + " ("
+                        + unavailable
+                                .map(why -> "network namespaces need root, ip, iptables, setpriv and epoll: " + why)
+                                .orElse("running as root with ip, iptables, setpriv and epoll")
+                        + ")");
+            }
+            default ->
+                throw new picocli.CommandLine.ParameterException(
+                        spec.commandLine(), "--mode: '" + mode + "' (expected auto, netns or loopback)");
+        }
         Path runDir = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("palisade-demo-");
         out.println("palisade demo: working directory " + runDir);
         out.flush();
@@ -75,7 +114,8 @@ final class DemoCommand implements Callable<Integer> {
                 runDir,
                 out,
                 stepTimeout,
-                List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xmx128m"));
+                List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xss512k", "-Xmx128m"),
+                chosen);
         Thread teardown = new Thread(run::close, "palisade-demo-teardown");
         Runtime.getRuntime().addShutdownHook(teardown);
         boolean kept = false;

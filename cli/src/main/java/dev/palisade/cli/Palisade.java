@@ -42,6 +42,7 @@ import picocli.CommandLine.Spec;
             ProxyCommand.class,
             DemoCommand.class,
             DemoAppCommand.class,
+            DemoCallCommand.class,
             InitIptablesCommand.class,
             WaitReadyCommand.class,
             HelpCommand.class

@@ -13,46 +13,36 @@ import dev.palisade.flowlog.v1.Decision;
 import dev.palisade.flowlog.v1.Direction;
 import dev.palisade.flowlog.v1.Entry;
 import dev.palisade.flowlog.v1.FlowRecord;
-import io.grpc.CallOptions;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.ClientCalls;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 
 /**
- * One run of the demo mesh in loopback mode: the topology, the start-up of every component as its own process, the
+ * One run of the demo mesh: the topology, the start-up of every component as its own process, the
  * scripted scenario and the tear-down. Kept apart from the command so that the end-to-end test can read its {@link
  * DemoReport}.
  *
  * <p>Topology: the control plane on 127.0.0.1; workload {@code W} at {@code 127.0.0.1W} (frontend 11, orders 12,
  * payments 13, as in {@code examples/policies}), its sidecar's inbound listener on the workload's own address and
  * port, its app on {@code 127.0.1.1W}, its admin and health on {@code 127.0.0.1W:15000/15021}, and its explicit
- * upstream listeners on {@code 127.0.0.1W} — what the app dials instead of its peer, since nothing is captured.
+ * upstream listeners on {@code 127.0.0.1W} — what the app dials instead of its peer, since nothing is captured. In
+ * {@link Mode#NETNS} each workload gets a network namespace with transparent capture instead ({@link NetnsTopology});
+ * the scenario is the same, its calls made through {@link MeshCalls}.
  */
 public final class DemoRun implements AutoCloseable {
     static final String TRUST_DOMAIN = "demo.local";
@@ -113,10 +103,8 @@ public final class DemoRun implements AutoCloseable {
     private final DemoReport report;
     private final Duration timeout;
     private final Processes processes;
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(3))
-            .build();
+    private final @Nullable NetnsTopology netns;
+    private final MeshCalls calls;
     private final int grpcPort;
     private final int adminPort;
 
@@ -125,14 +113,26 @@ public final class DemoRun implements AutoCloseable {
      * @param out where progress and results are printed
      * @param timeout the longest any one step may take
      * @param jvmOptions options of every child JVM
+     * @param mode loopback, or network namespaces with capture
      */
-    public DemoRun(Path dir, PrintWriter out, Duration timeout, List<String> jvmOptions) throws IOException {
+    public DemoRun(Path dir, PrintWriter out, Duration timeout, List<String> jvmOptions, Mode mode) throws IOException {
         this.dir = dir;
         this.report = new DemoReport(out);
         this.timeout = timeout;
         this.processes = new Processes(dir.resolve("logs"), jvmOptions);
+        this.netns = mode == Mode.NETNS ? new NetnsTopology(dir, processes, report, timeout) : null;
+        this.calls = netns != null ? netns.calls() : new LoopbackCalls();
+        report.fact("mode", mode.name().toLowerCase(java.util.Locale.ROOT));
         this.grpcPort = 15012;
         this.adminPort = 15014;
+    }
+
+    /** Where the workloads run. */
+    public enum Mode {
+        /** Explicit listeners on 127.0.0.0/8, no capture. */
+        LOOPBACK,
+        /** A network namespace per workload, with iptables capture (root). */
+        NETNS
     }
 
     DemoReport report() {
@@ -177,8 +177,12 @@ public final class DemoRun implements AutoCloseable {
 
     /** Starts the control plane, then each workload's app and sidecar, waiting for each to be ready. */
     public void start(Duration certificateTtl) throws IOException, DemoException, InterruptedException {
-        report.section("Starting the mesh (loopback mode: explicit listeners on 127.0.0.0/8, no capture)");
-        checkPorts();
+        if (netns == null) {
+            report.section("Starting the mesh (loopback mode: explicit listeners on 127.0.0.0/8, no capture)");
+            checkPorts();
+        } else {
+            report.section("Starting the mesh (netns mode: a network namespace per workload, transparent capture)");
+        }
         Path policies = Files.createDirectories(dir.resolve("policies"));
         for (String file : POLICY_FILES) {
             try (InputStream in = Objects.requireNonNull(
@@ -202,6 +206,10 @@ public final class DemoRun implements AutoCloseable {
         // The control plane reads DIR/tokens as a file: keep the per-workload files beside it.
         Path cpDir = Files.createDirectories(dir.resolve("control-plane"));
         Files.writeString(cpDir.resolve("tokens"), tokens);
+        if (netns != null) {
+            netns.start(cpDir, policies, certificateTtl, grpcPort, adminPort);
+            return;
+        }
 
         report.progress("control plane: starting (CA in " + cpDir.resolve("ca") + ", policies in " + policies + ")");
         Processes.Child cp = processes.start(
@@ -241,7 +249,7 @@ public final class DemoRun implements AutoCloseable {
                     timeout);
             Processes.Child sidecar = processes.start(w.name() + "-sidecar", sidecarArgs(w, cpDir));
             processes.awaitReady(sidecar, URI.create("http://" + w.address() + ":15021/ready"), timeout);
-            JsonNode certs = adminJson(w, "/certs");
+            JsonNode certs = calls.admin(w, "/certs");
             report.progress(String.format(
                     java.util.Locale.ROOT,
                     "%-8s app %s:%d, sidecar ready as %s (certificate until %s)",
@@ -300,8 +308,8 @@ public final class DemoRun implements AutoCloseable {
     /** The scripted scenario. */
     public void scenario() throws IOException, InterruptedException, DemoException {
         report.section("Allowed calls (mTLS between sidecars; the app sees who called)");
-        HttpResponse<String> orders = get(FRONTEND, ORDERS_UPSTREAM, "/orders", Map.of());
-        report.check("frontend -> orders   GET /orders", "200", Integer.toString(orders.statusCode()));
+        DemoClient.HttpResult orders = get(FRONTEND, ORDERS, "/orders", Map.of());
+        report.check("frontend -> orders   GET /orders", "200", Integer.toString(orders.status()));
         report.check("  orders' app saw the caller", FRONTEND.id(), peerSeenByApp(orders));
         report.check("orders -> payments   gRPC Charge", "OK", grpcCharge(ORDERS));
         report.check("orders -> payments   gRPC Watch (stream)", "3 messages", grpcWatch(ORDERS));
@@ -312,17 +320,16 @@ public final class DemoRun implements AutoCloseable {
         report.check(
                 "frontend -> orders   GET /admin (DENY policy)",
                 "403",
-                Integer.toString(
-                        get(FRONTEND, ORDERS_UPSTREAM, "/admin", Map.of()).statusCode()));
+                Integer.toString(get(FRONTEND, ORDERS, "/admin", Map.of()).status()));
         report.check(
                 "frontend -> orders   GET /orders/..%2Fadmin (encoded path)",
                 "400",
-                Integer.toString(get(FRONTEND, ORDERS_UPSTREAM, "/orders/..%2Fadmin", Map.of())
-                        .statusCode()));
-        HttpResponse<String> smuggled =
-                get(FRONTEND, ORDERS_UPSTREAM, "/orders", Map.of("X-Palisade-Peer-Identity", PAYMENTS.id()));
+                Integer.toString(
+                        get(FRONTEND, ORDERS, "/orders/..%2Fadmin", Map.of()).status()));
+        DemoClient.HttpResult smuggled =
+                get(FRONTEND, ORDERS, "/orders", Map.of("X-Palisade-Peer-Identity", PAYMENTS.id()));
         report.check("frontend -> orders   with a forged identity header", FRONTEND.id(), peerSeenByApp(smuggled));
-        report.check("plaintext client -> orders (STRICT mTLS)", "refused", plaintext(ORDERS));
+        report.check("plaintext client -> orders (STRICT mTLS)", "refused", calls.plaintext(ORDERS));
 
         report.section("Certificate rotation and a policy edit, with traffic flowing");
         Map<String, String> serials = new LinkedHashMap<>();
@@ -332,9 +339,8 @@ public final class DemoRun implements AutoCloseable {
         report.check(
                 "frontend -> orders   GET /catalog (before the edit)",
                 "403",
-                Integer.toString(
-                        get(FRONTEND, ORDERS_UPSTREAM, "/catalog", Map.of()).statusCode()));
-        String configVersion = adminJson(ORDERS, "/config").path("version").asText();
+                Integer.toString(get(FRONTEND, ORDERS, "/catalog", Map.of()).status()));
+        String configVersion = calls.admin(ORDERS, "/config").path("version").asText();
         AtomicInteger sent = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
         AtomicReference<String> firstFailure = new AtomicReference<>("");
@@ -342,8 +348,8 @@ public final class DemoRun implements AutoCloseable {
                 () -> {
                     while (!Thread.currentThread().isInterrupted()) {
                         try {
-                            int status = get(FRONTEND, ORDERS_UPSTREAM, "/orders/" + sent.get(), Map.of())
-                                    .statusCode();
+                            int status = get(FRONTEND, ORDERS, "/orders/" + sent.get(), Map.of())
+                                    .status();
                             if (status != 200) {
                                 failed.incrementAndGet();
                                 firstFailure.compareAndSet("", "HTTP " + status);
@@ -369,13 +375,12 @@ public final class DemoRun implements AutoCloseable {
             Files.writeString(dir.resolve("policies/catalog.yaml"), CATALOG_POLICY);
             report.progress("policy edit: wrote policies/catalog.yaml (frontend may GET /catalog on orders)");
             String newVersion = awaitChange(
-                    () -> adminJson(ORDERS, "/config").path("version").asText(), configVersion);
+                    () -> calls.admin(ORDERS, "/config").path("version").asText(), configVersion);
             report.progress("orders' sidecar applied config " + newVersion);
             report.check(
                     "frontend -> orders   GET /catalog (after the edit)",
                     "200",
-                    Integer.toString(
-                            get(FRONTEND, ORDERS_UPSTREAM, "/catalog", Map.of()).statusCode()));
+                    Integer.toString(get(FRONTEND, ORDERS, "/catalog", Map.of()).status()));
             report.progress("waiting for every sidecar to renew its certificate (half its lifetime)…");
             for (Workload w : WORKLOADS) {
                 String renewed = awaitChange(() -> serial(w), serials.getOrDefault(w.name(), ""));
@@ -456,7 +461,9 @@ public final class DemoRun implements AutoCloseable {
     public void printExplore(PrintWriter out, boolean kept) {
         out.println();
         out.println("== Explore");
-        if (kept) {
+        if (netns != null) {
+            printExploreNetns(netns, out, kept);
+        } else if (kept) {
             out.println("   the mesh keeps running (--keep); its processes' logs are in " + dir.resolve("logs"));
             out.println("   curl -s http://127.0.0.12:15000/config      # orders' sidecar: policies, mode, peers");
             out.println("   curl -s http://127.0.0.12:15000/certs       # its SVID and trust bundle");
@@ -477,27 +484,49 @@ public final class DemoRun implements AutoCloseable {
     @Override
     public void close() {
         processes.close();
+        calls.close();
+        if (netns != null) {
+            netns.close();
+        }
     }
 
     /** Leaves the processes running (for --keep): close() then stops nothing. */
     public void detach() {
         processes.forget();
+        if (netns != null) {
+            netns.detach();
+        }
+    }
+
+    private void printExploreNetns(NetnsTopology netns, PrintWriter out, boolean kept) {
+        String orders = netns.namespace(ORDERS.name());
+        if (kept) {
+            out.println("   the mesh keeps running (--keep); its processes' logs are in " + dir.resolve("logs"));
+            out.println("   ip netns exec " + orders + " iptables -t nat -S   # orders' capture rules");
+            out.println("   ip netns exec " + netns.namespace(FRONTEND.name()) + " java -cp " + dir.resolve("sidecar")
+                    + "/palisade.jar dev.palisade.cli.Palisade demo-call --url http://" + netns.address(ORDERS)
+                    + ":8080/orders   # frontend -> orders, captured");
+            out.println("   stop it: kill "
+                    + processes.children().stream()
+                            .map(c -> Long.toString(c.process().pid()))
+                            .reduce((a, b) -> a + " " + b)
+                            .orElse(""));
+            out.println("   then:    " + String.join("; ", netns.removal()));
+        } else {
+            out.println("   ./palisade demo --mode netns --keep        # leave the namespaces running to poke at them");
+        }
     }
 
     // ---- calls -----------------------------------------------------------------------------------------------------
 
-    private HttpResponse<String> get(Workload from, int upstreamPort, String path, Map<String, String> headers)
+    private DemoClient.HttpResult get(Workload from, Workload to, String path, Map<String, String> headers)
             throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(
-                        URI.create("http://" + from.address() + ":" + upstreamPort + path))
-                .timeout(Duration.ofSeconds(10));
-        headers.forEach(request::header);
-        return http.send(request.GET().build(), HttpResponse.BodyHandlers.ofString());
+        return calls.get(from, to, path, headers);
     }
 
-    private static String peerSeenByApp(HttpResponse<String> response) throws IOException {
-        if (response.statusCode() != 200) {
-            return "HTTP " + response.statusCode();
+    private static String peerSeenByApp(DemoClient.HttpResult response) throws IOException {
+        if (response.status() != 200) {
+            return "HTTP " + response.status();
         }
         JsonNode body = JSON.readTree(response.body());
         return body.path("peerHeaderCount").asInt() == 1
@@ -505,73 +534,22 @@ public final class DemoRun implements AutoCloseable {
                 : body.path("peerHeaderCount").asText() + " identity headers";
     }
 
-    private String grpcCharge(Workload from) throws InterruptedException {
-        ManagedChannel channel = NettyChannelBuilder.forAddress(from.address(), PAYMENTS_UPSTREAM)
-                .usePlaintext()
-                .build();
-        try {
-            byte[] reply = ClientCalls.blockingUnaryCall(
-                    channel,
-                    DemoApp.CHARGE,
-                    CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
-                    "order-42".getBytes(StandardCharsets.UTF_8));
-            String text = new String(reply, StandardCharsets.UTF_8);
-            return text.endsWith(from.id()) ? "OK" : "OK but: " + text;
-        } catch (StatusRuntimeException e) {
-            return e.getStatus().getCode().name();
-        } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    private String grpcCharge(Workload from) throws IOException, InterruptedException {
+        DemoClient.GrpcResult result = calls.grpc(from, DemoApp.CHARGE);
+        if (!result.code().equals("OK")) {
+            return result.code();
         }
+        String text = String.join(" ", result.messages());
+        return text.endsWith(from.id()) ? "OK" : "OK but: " + text;
     }
 
-    private String grpcWatch(Workload from) throws InterruptedException {
-        ManagedChannel channel = NettyChannelBuilder.forAddress(from.address(), PAYMENTS_UPSTREAM)
-                .usePlaintext()
-                .build();
-        try {
-            Iterator<byte[]> updates = ClientCalls.blockingServerStreamingCall(
-                    channel,
-                    DemoApp.WATCH,
-                    CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
-                    "order-42".getBytes(StandardCharsets.UTF_8));
-            int n = 0;
-            while (updates.hasNext()) {
-                updates.next();
-                n++;
-            }
-            return n + " messages";
-        } catch (StatusRuntimeException e) {
-            return e.getStatus().getCode().name();
-        } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-    }
-
-    /** A plaintext HTTP request straight to a workload's inbound listener, as a pod outside the mesh would send. */
-    private static String plaintext(Workload to) {
-        try (Socket socket = new Socket(to.address(), to.port())) {
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(("GET /orders HTTP/1.1\r\nHost: " + to.name() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            int first = new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII).read();
-            return first == -1 ? "refused" : "answered";
-        } catch (IOException e) {
-            return "refused";
-        }
-    }
-
-    private JsonNode adminJson(Workload w, String path) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(
-                HttpRequest.newBuilder(w.admin(path))
-                        .timeout(Duration.ofSeconds(5))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        return JSON.readTree(r.body());
+    private String grpcWatch(Workload from) throws IOException, InterruptedException {
+        DemoClient.GrpcResult result = calls.grpc(from, DemoApp.WATCH);
+        return result.code().equals("OK") ? result.messages().size() + " messages" : result.code();
     }
 
     private String serial(Workload w) throws IOException, InterruptedException {
-        return adminJson(w, "/certs").path("svid").path("serial").asText();
+        return calls.admin(w, "/certs").path("svid").path("serial").asText();
     }
 
     /** A value read until it differs from {@code before}, within the step timeout. */

@@ -22,7 +22,8 @@ final class Processes implements AutoCloseable {
     record Child(String name, Process process, Path log) {}
 
     private final Path logs;
-    private final List<String> javaCommand;
+    private final List<String> jvmOptions;
+    private List<String> javaCommand;
     private final List<Child> children = new CopyOnWriteArrayList<>();
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -33,14 +34,24 @@ final class Processes implements AutoCloseable {
      */
     Processes(Path logs, List<String> jvmOptions) throws IOException {
         this.logs = Files.createDirectories(logs);
+        this.jvmOptions = List.copyOf(jvmOptions);
+        this.javaCommand = javaCommand(System.getProperty("java.class.path"));
+    }
+
+    private List<String> javaCommand(String classpath) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>();
         command.add(java);
         command.addAll(jvmOptions);
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(classpath);
         command.add("dev.palisade.cli.Palisade");
-        this.javaCommand = List.copyOf(command);
+        return List.copyOf(command);
+    }
+
+    /** Children started from now on use this class path (the netns mode's copy readable by the sidecars' uid). */
+    void useClasspath(String classpath) {
+        this.javaCommand = javaCommand(classpath);
     }
 
     /** Starts {@code palisade <args>} as component {@code name}. */
@@ -72,6 +83,20 @@ final class Processes implements AutoCloseable {
      * out.
      */
     void awaitReady(Child child, URI url, Duration timeout) throws DemoException, InterruptedException {
+        awaitReady(child, url, timeout, u -> http.send(
+                        HttpRequest.newBuilder(u).timeout(Duration.ofSeconds(1)).build(),
+                        HttpResponse.BodyHandlers.discarding())
+                .statusCode());
+    }
+
+    /** How readiness is asked: the HTTP status of a URL, an IOException while nothing answers. */
+    @FunctionalInterface
+    interface Probe {
+        int status(URI url) throws IOException, InterruptedException;
+    }
+
+    /** As {@link #awaitReady(Child, URI, Duration)}, asking through {@code probe} (from inside a namespace). */
+    void awaitReady(Child child, URI url, Duration timeout, Probe probe) throws DemoException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!child.process().isAlive()) {
@@ -80,12 +105,7 @@ final class Processes implements AutoCloseable {
                                 + child.log() + "\n" + tail(child.log()));
             }
             try {
-                HttpResponse<Void> r = http.send(
-                        HttpRequest.newBuilder(url)
-                                .timeout(Duration.ofSeconds(1))
-                                .build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
+                if (probe.status(url) == 200) {
                     return;
                 }
             } catch (IOException e) {
