@@ -613,20 +613,25 @@ public final class FlowStore implements AutoCloseable {
     }
 
     /**
-     * Deletes entries older than {@code cutoff} (by their own time: a record's start, a checkpoint's signing time),
-     * their rollup minutes and conflicts received before it, in chunks so that ingest is never held up for long.
+     * Deletes entries older than {@code cutoff} rounded down to the minute (by their own time: a record's start, a
+     * checkpoint's signing time) with everything before them in their chain, their rollup minutes (so summaries and queries keep agreeing) and conflicts
+     * received before it, in chunks so that ingest is never held up for long.
      *
      * @return entries deleted
      */
     public long deleteOlderThan(Instant cutoff) {
-        long cut = nanos(cutoff);
+        long cut = Math.floorDiv(nanos(cutoff), MINUTE_NANOS) * MINUTE_NANOS;
         long deleted = 0;
         try {
             while (true) {
                 int n;
                 synchronized (writeLock) {
+                    // A prefix of each chain: up to its last entry older than the cutoff, so that what stays is
+                    // one unbroken piece (checkpoints in between go too) and verifies with a partial-start warning.
                     try (PreparedStatement s = writer.prepareStatement("DELETE FROM entries WHERE id IN"
-                            + " (SELECT id FROM entries WHERE time_ns < ? LIMIT " + DELETE_CHUNK + ")")) {
+                            + " (SELECT e.id FROM entries e JOIN (SELECT sidecar, MAX(seq) AS last FROM entries"
+                            + " WHERE time_ns < ? GROUP BY sidecar) old ON e.sidecar = old.sidecar AND e.seq <= old.last"
+                            + " LIMIT " + DELETE_CHUNK + ")")) {
                         s.setLong(1, cut);
                         n = s.executeUpdate();
                     }
