@@ -83,8 +83,8 @@ import org.slf4j.LoggerFactory;
  * watched policy directory. {@link #startKubernetes}: a CA Secret, the TokenReview API, custom resources and Pods
  * through informers.
  *
- * <p>Threads: gRPC's own, the policy source's, one scheduler thread for rotation ticks and self-renewal, and one
- * event loop for the admin port.
+ * <p>Threads: gRPC's own, the policy source's, one scheduler thread for rotation ticks, self-renewal and flow
+ * retention, the flow collector's writer, and one event loop for the admin port.
  */
 public final class ControlPlane implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(ControlPlane.class);
