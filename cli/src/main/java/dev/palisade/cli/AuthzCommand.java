@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
         description = "Authorization: check a request against policies, with the sidecar's normaliser and engine.",
         synopsisSubcommandLabel = "COMMAND",
         commandListHeading = "%nCommands:%n",
-        subcommands = {AuthzCheckCommand.class})
+        subcommands = {AuthzCheckCommand.class, AuthzReplayCommand.class})
 final class AuthzCommand implements Callable<Integer> {
 
     @Spec

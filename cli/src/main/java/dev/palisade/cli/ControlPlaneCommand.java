@@ -146,6 +146,21 @@ final class ControlPlaneCommand implements Callable<Integer> {
     private @Nullable String webhookConfiguration;
 
     @Option(
+            names = "--flow-retention",
+            paramLabel = "DURATION",
+            defaultValue = "7d",
+            description = "Flow-log entries older than this are deleted, hourly (default: ${DEFAULT-VALUE}).",
+            converter = DurationConverter.class)
+    private Duration flowRetention;
+
+    @Option(
+            names = "--flow-store",
+            paramLabel = "PATH",
+            description = "The flow store's SQLite file (default: DIR/flows.db with --local, "
+                    + KubernetesConfig.DEFAULT_FLOW_STORE + " with --kubernetes).")
+    private @Nullable Path flowStore;
+
+    @Option(
             names = "--default-action",
             paramLabel = "ACTION",
             defaultValue = "allow",
@@ -184,6 +199,7 @@ final class ControlPlaneCommand implements Callable<Integer> {
         if (certificateTtl != null) {
             config = config.withTtls(checkTtl(certificateTtl, config.maxTtl()), config.maxTtl());
         }
+        config = config.withFlows(flowStore == null ? config.flowStore() : flowStore, flowRetention);
         ControlPlane cp = ControlPlane.startLocal(config, Clock.systemUTC());
         return serve(cp, "local " + dir, config.grpcAddress().getHostString(), () -> {});
     }
@@ -208,7 +224,11 @@ final class ControlPlaneCommand implements Callable<Integer> {
                     .namespace(namespace)
                     .caSecretName(caSecret)
                     .grpcAddress(grpcListen == null ? CLUSTER_GRPC : grpcListen)
-                    .adminAddress(adminListen == null ? CLUSTER_ADMIN : adminListen);
+                    .adminAddress(adminListen == null ? CLUSTER_ADMIN : adminListen)
+                    .flowRetention(flowRetention);
+            if (flowStore != null) {
+                builder.flowStore(flowStore);
+            }
             if (certificateTtl != null) {
                 Duration max = builder.build().maxTtl();
                 builder.ttls(checkTtl(certificateTtl, max), max);

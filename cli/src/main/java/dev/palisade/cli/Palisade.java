@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
             InjectCommand.class,
             WebhookCommand.class,
             ProxyCommand.class,
+            FlowsCommand.class,
             DemoCommand.class,
             DemoAppCommand.class,
             DemoCallCommand.class,

@@ -20,6 +20,9 @@ import dev.palisade.controlplane.config.ControlPlaneConfig;
 import dev.palisade.controlplane.config.KubernetesConfig;
 import dev.palisade.controlplane.config.LocalConfig;
 import dev.palisade.controlplane.config.MeshConfig;
+import dev.palisade.controlplane.flows.FlowApi;
+import dev.palisade.controlplane.flows.FlowCollector;
+import dev.palisade.controlplane.flows.FlowStore;
 import dev.palisade.controlplane.identity.BootstrapTokens;
 import dev.palisade.controlplane.identity.CredentialException;
 import dev.palisade.controlplane.identity.CredentialVerifier;
@@ -82,8 +85,8 @@ import org.slf4j.LoggerFactory;
  * watched policy directory. {@link #startKubernetes}: a CA Secret, the TokenReview API, custom resources and Pods
  * through informers.
  *
- * <p>Threads: gRPC's own, the policy source's, one scheduler thread for rotation ticks and self-renewal, and one
- * event loop for the admin port.
+ * <p>Threads: gRPC's own, the policy source's, one scheduler thread for rotation ticks, self-renewal and flow
+ * retention, the flow collector's writer, and one event loop for the admin port.
  */
 public final class ControlPlane implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(ControlPlane.class);
@@ -91,6 +94,11 @@ public final class ControlPlane implements AutoCloseable {
     public static final String NAMESPACE = MeshConfig.ROOT_NAMESPACE;
 
     public static final String SERVICE_ACCOUNT = "palisade-control-plane";
+
+    /** Messages the flow collector queues for its writer before it holds senders (flow control). */
+    static final int FLOW_QUEUE_MESSAGES = 256;
+
+    static final Duration FLOW_RETENTION_PERIOD = Duration.ofHours(1);
 
     private final MeshConfig mesh;
     private final Clock clock;
@@ -110,6 +118,8 @@ public final class ControlPlane implements AutoCloseable {
     private @Nullable Server grpc;
     private @Nullable AutoCloseable policySource;
     private @Nullable AdminServer admin;
+    private @Nullable FlowStore flowStore;
+    private @Nullable FlowCollector flowCollector;
 
     private ControlPlane(CertificateAuthority ca, Clock clock, ControlPlaneConfig config) throws IOException {
         this.mesh = config.mesh();
@@ -259,10 +269,15 @@ public final class ControlPlane implements AutoCloseable {
                 () -> rotation.state().bundles(),
                 config.workloadTtl(),
                 config.maxTtl());
+        FlowStore flows = FlowStore.open(config.flowStore(), clock);
+        flowStore = flows;
+        FlowCollector collector = new FlowCollector(flows, mesh.trustDomain(), FLOW_QUEUE_MESSAGES);
+        flowCollector = collector;
         grpc = NettyServerBuilder.forAddress(config.grpcAddress())
                 .sslContext(new DynamicSslContext(tls::server))
                 .addService(identity)
                 .addService(xds.service())
+                .addService(collector.service())
                 .build()
                 .start();
         logger.info(
@@ -270,12 +285,14 @@ public final class ControlPlane implements AutoCloseable {
                 config.grpcAddress().getHostString(),
                 grpc.getPort(),
                 selfId);
-        admin = AdminServer.start(
-                adminLoop,
-                config.adminAddress(),
-                this::isReady,
-                metrics,
-                Map.of("/config", new AdminServer.Endpoint("application/json", this::configJson)));
+        Map<String, AdminServer.Endpoint> endpoints =
+                new LinkedHashMap<>(new FlowApi(flows, () -> rotation.state().bundles(), clock).endpoints());
+        endpoints.put("/config", new AdminServer.Endpoint("application/json", this::configJson));
+        admin = AdminServer.start(adminLoop, config.adminAddress(), this::isReady, metrics, endpoints);
+        logger.info("flow store {} (retention {})", config.flowStore(), config.flowRetention());
+        Duration retention = config.flowRetention();
+        scheduler.scheduleWithFixedDelay(
+                () -> applyRetention(flows, retention), 0, FLOW_RETENTION_PERIOD.toMinutes(), TimeUnit.MINUTES);
         updateGauges();
         scheduler.scheduleWithFixedDelay(this::maintain, 30, 30, TimeUnit.SECONDS);
         policySource = policies.start(new PolicySetListener() {
@@ -323,6 +340,17 @@ public final class ControlPlane implements AutoCloseable {
                 set.version(),
                 present.size() - failed,
                 failed == 0 ? "" : " (" + failed + " kept their last good configuration)");
+    }
+
+    private void applyRetention(FlowStore flows, Duration retention) {
+        try {
+            long deleted = flows.deleteOlderThan(clock.instant().minus(retention));
+            if (deleted > 0) {
+                logger.info("flow retention: deleted {} entries older than {}", deleted, retention);
+            }
+        } catch (RuntimeException e) {
+            logger.warn("flow retention failed; retrying in {}", FLOW_RETENTION_PERIOD, e);
+        }
     }
 
     private void maintain() {
@@ -411,6 +439,16 @@ public final class ControlPlane implements AutoCloseable {
         return metrics;
     }
 
+    /** The flow store (open once started). */
+    public FlowStore flowStore() {
+        return requireNonNull(flowStore, "flowStore");
+    }
+
+    /** The flow-log collector (running once started). */
+    public FlowCollector flowCollector() {
+        return requireNonNull(flowCollector, "flowCollector");
+    }
+
     public XdsServer xds() {
         return xds;
     }
@@ -483,7 +521,17 @@ public final class ControlPlane implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        if (flowCollector != null) {
+            flowCollector.close();
+        }
         scheduler.shutdownNow();
+        if (flowStore != null) {
+            try {
+                flowStore.close();
+            } catch (RuntimeException e) {
+                logger.warn("closing the flow store failed", e);
+            }
+        }
         adminLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

@@ -59,6 +59,10 @@ final class DemoReport {
         facts.put(key, value);
     }
 
+    Map<String, Object> facts() {
+        return java.util.Collections.unmodifiableMap(facts);
+    }
+
     boolean allOk() {
         return steps.stream().allMatch(Step::ok);
     }

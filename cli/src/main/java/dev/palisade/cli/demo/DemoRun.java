@@ -445,6 +445,71 @@ public final class DemoRun implements AutoCloseable {
                 java.util.Locale.ROOT, "%-44s %s", "inbound calls (source -> destination, decision)", "count"));
         summary.forEach((k, v) -> report.progress(String.format(java.util.Locale.ROOT, "%-44s %5d", k, v)));
         report.fact("summary", summary);
+        int local = 0;
+        for (Workload w : WORKLOADS) {
+            Object n = report.facts().get("flowRecords." + w.name());
+            local += n instanceof Integer i ? i : 0;
+        }
+        controlPlaneStore(local);
+    }
+
+    /**
+     * The same records, as the control plane's collector stored them (each sidecar ships its chain over Envoy's
+     * AccessLogService): as many as in the sidecars' files, {@code palisade flows --summary}, and {@code palisade
+     * flows verify} of every chain in the store.
+     */
+    private void controlPlaneStore(int localRecords) throws IOException, InterruptedException {
+        report.section("The control plane's flow store (shipped over Envoy's AccessLogService)");
+        String server = "http://127.0.0.1:" + adminPort;
+        long stored = -1;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            Tool summary = runTool(List.of("flows", "--server", server, "--summary", "-o", "json", "--since", "2h"));
+            stored = summary.exit() == 0 ? sumCounts(JSON.readTree(summary.output())) : -1;
+            if (stored >= localRecords) {
+                break;
+            }
+            Thread.sleep(500);
+        }
+        report.check(
+                "records in the store (as in the sidecars' files)",
+                Integer.toString(localRecords),
+                Long.toString(stored));
+        Tool table = runTool(List.of("flows", "--server", server, "--summary", "--since", "2h"));
+        report.progress("$ palisade flows --summary");
+        for (String line : table.output().split("\n")) {
+            report.progress(line);
+        }
+        Tool verify = runTool(List.of("flows", "verify", "--server", server));
+        report.check("palisade flows verify (every chain in the store)", "exit 0", "exit " + verify.exit());
+        if (verify.exit() != 0) {
+            report.progress(verify.output());
+        }
+    }
+
+    /** The output of one {@code palisade} command run where the control plane's admin port is reachable. */
+    record Tool(int exit, String output) {}
+
+    private Tool runTool(List<String> args) throws IOException, InterruptedException {
+        List<String> command = netns != null ? netns.inNamespace("hub", false, args) : processes.withJava(args);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(timeout.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return new Tool(-1, "timed out");
+        }
+        return new Tool(p.exitValue(), new String(out, StandardCharsets.UTF_8).strip());
+    }
+
+    private static long sumCounts(JsonNode node) {
+        long sum = 0;
+        if (node.isObject() && node.has("count") && node.get("count").isNumber()) {
+            sum += node.get("count").asLong();
+        }
+        for (JsonNode child : node) {
+            sum += sumCounts(child);
+        }
+        return sum;
     }
 
     private static String shortId(String spiffeId) {

@@ -279,7 +279,7 @@ public final class NetnsTopology implements AutoCloseable {
     }
 
     /** {@code ip netns exec NS [setpriv as 1337] java ... palisade ARGS}. */
-    private List<String> inNamespace(String key, boolean asProxy, List<String> args) {
+    List<String> inNamespace(String key, boolean asProxy, List<String> args) {
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace(key)));
         if (asProxy) {
             command.addAll(List.of("setpriv", "--reuid", "" + PROXY_UID, "--regid", "" + PROXY_UID, "--clear-groups"));

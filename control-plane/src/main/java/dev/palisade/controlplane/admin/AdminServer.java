@@ -28,9 +28,11 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,8 +46,25 @@ public final class AdminServer implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(AdminServer.class);
     static final int MAX_REQUEST_BYTES = 8 * 1024;
 
-    /** A text endpoint: content type and body, computed per request. */
-    public record Endpoint(String contentType, Supplier<String> body) {}
+    /** A text endpoint: content type and a handler of the request's query parameters, called per request. */
+    public record Endpoint(String contentType, Function<Map<String, List<String>>, Response> handler) {
+        /** An endpoint whose body does not depend on the query. */
+        public Endpoint(String contentType, Supplier<String> body) {
+            this(contentType, query -> Response.ok(body.get()));
+        }
+    }
+
+    /**
+     * What an endpoint answers.
+     *
+     * @param status the HTTP status code
+     * @param body the body, in the endpoint's content type (errors: in the same type, e.g. a JSON object)
+     */
+    public record Response(int status, String body) {
+        public static Response ok(String body) {
+            return new Response(200, body);
+        }
+    }
 
     private final Channel channel;
 
@@ -114,7 +133,8 @@ public final class AdminServer implements AutoCloseable {
                 respond(ctx, request, HttpResponseStatus.BAD_REQUEST, "text/plain", "malformed request\n", true);
                 return;
             }
-            String path = new QueryStringDecoder(request.uri()).path();
+            QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+            String path = uri.path();
             Endpoint endpoint =
                     switch (path) {
                         case "/ready" -> null;
@@ -148,12 +168,13 @@ public final class AdminServer implements AutoCloseable {
                         false);
                 return;
             }
+            Response response = endpoint.handler().apply(uri.parameters());
             respond(
                     ctx,
                     request,
-                    HttpResponseStatus.OK,
+                    HttpResponseStatus.valueOf(response.status()),
                     endpoint.contentType(),
-                    endpoint.body().get(),
+                    response.body(),
                     false);
         }
 

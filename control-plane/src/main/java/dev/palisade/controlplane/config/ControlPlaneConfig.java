@@ -2,6 +2,7 @@ package dev.palisade.controlplane.config;
 
 import dev.palisade.certs.ca.KeyAlgorithm;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -36,4 +37,13 @@ public sealed interface ControlPlaneConfig permits LocalConfig, KubernetesConfig
 
     /** Key of new roots. */
     KeyAlgorithm keyAlgorithm();
+
+    /** Flow entries are kept this long by default (7 days). */
+    Duration DEFAULT_FLOW_RETENTION = Duration.ofDays(7);
+
+    /** The flow store's SQLite file. */
+    Path flowStore();
+
+    /** Flow entries older than this are deleted. */
+    Duration flowRetention();
 }

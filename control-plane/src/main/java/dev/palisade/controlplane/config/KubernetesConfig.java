@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.palisade.certs.ca.KeyAlgorithm;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;
 
@@ -28,6 +29,8 @@ import java.util.regex.Pattern;
  * @param keyAlgorithm key of new roots
  * @param policyDebounce quiet time after a change of a watched object before a new policy set is built (100 ms)
  * @param syncTimeout how long the start waits for the first list of every watched kind (60 s)
+ * @param flowStore the flow store's SQLite file ({@value #DEFAULT_FLOW_STORE}, a volume of the pod)
+ * @param flowRetention flow entries older than this are deleted, hourly (7 days)
  */
 public record KubernetesConfig(
         String namespace,
@@ -42,11 +45,14 @@ public record KubernetesConfig(
         Duration warnBefore,
         KeyAlgorithm keyAlgorithm,
         Duration policyDebounce,
-        Duration syncTimeout)
+        Duration syncTimeout,
+        Path flowStore,
+        Duration flowRetention)
         implements ControlPlaneConfig {
 
     public static final String DEFAULT_NAMESPACE = MeshConfig.ROOT_NAMESPACE;
     public static final String DEFAULT_CA_SECRET = "palisade-ca";
+    public static final String DEFAULT_FLOW_STORE = "/var/lib/palisade/flows.db";
 
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern DNS_SUBDOMAIN =
@@ -66,6 +72,11 @@ public record KubernetesConfig(
         requireNonNull(keyAlgorithm, "keyAlgorithm");
         requireNonNull(policyDebounce, "policyDebounce");
         requireNonNull(syncTimeout, "syncTimeout");
+        requireNonNull(flowStore, "flowStore");
+        requireNonNull(flowRetention, "flowRetention");
+        if (flowRetention.isNegative() || flowRetention.isZero()) {
+            throw new IllegalArgumentException("flowRetention: " + flowRetention + " (expected: > 0)");
+        }
         if (!DNS_LABEL.matcher(namespace).matches()) {
             throw new IllegalArgumentException(
                     "namespace: '" + namespace + "' (expected: a DNS-1123 label such as palisade-system)");
@@ -107,7 +118,9 @@ public record KubernetesConfig(
                 .warnBefore(warnBefore)
                 .keyAlgorithm(keyAlgorithm)
                 .policyDebounce(policyDebounce)
-                .syncTimeout(syncTimeout);
+                .syncTimeout(syncTimeout)
+                .flowStore(flowStore)
+                .flowRetention(flowRetention);
     }
 
     /** Builds a {@link KubernetesConfig}; starts from the defaults. */
@@ -125,6 +138,8 @@ public record KubernetesConfig(
         private KeyAlgorithm keyAlgorithm = KeyAlgorithm.EC_P256;
         private Duration policyDebounce = Duration.ofMillis(100);
         private Duration syncTimeout = Duration.ofSeconds(60);
+        private Path flowStore = Path.of(DEFAULT_FLOW_STORE);
+        private Duration flowRetention = ControlPlaneConfig.DEFAULT_FLOW_RETENTION;
 
         private Builder(MeshConfig mesh) {
             this.mesh = requireNonNull(mesh, "mesh");
@@ -186,6 +201,16 @@ public record KubernetesConfig(
             return this;
         }
 
+        public Builder flowStore(Path flowStore) {
+            this.flowStore = flowStore;
+            return this;
+        }
+
+        public Builder flowRetention(Duration flowRetention) {
+            this.flowRetention = flowRetention;
+            return this;
+        }
+
         public KubernetesConfig build() {
             return new KubernetesConfig(
                     namespace,
@@ -200,7 +225,9 @@ public record KubernetesConfig(
                     warnBefore,
                     keyAlgorithm,
                     policyDebounce,
-                    syncTimeout);
+                    syncTimeout,
+                    flowStore,
+                    flowRetention);
         }
     }
 }

@@ -27,6 +27,8 @@ import java.time.Duration;
  * @param rotateBefore start rotating the root when it expires within this (30 days)
  * @param warnBefore warn daily when the signing root expires within this (60 days)
  * @param keyAlgorithm key of new roots
+ * @param flowStore the flow store's SQLite file (default {@code DIR/flows.db})
+ * @param flowRetention flow entries older than this are deleted, hourly (7 days)
  */
 public record LocalConfig(
         Path dir,
@@ -39,7 +41,9 @@ public record LocalConfig(
         Duration rootLifetime,
         Duration rotateBefore,
         Duration warnBefore,
-        KeyAlgorithm keyAlgorithm)
+        KeyAlgorithm keyAlgorithm,
+        Path flowStore,
+        Duration flowRetention)
         implements ControlPlaneConfig {
 
     public LocalConfig {
@@ -54,6 +58,11 @@ public record LocalConfig(
         requireNonNull(rotateBefore, "rotateBefore");
         requireNonNull(warnBefore, "warnBefore");
         requireNonNull(keyAlgorithm, "keyAlgorithm");
+        requireNonNull(flowStore, "flowStore");
+        requireNonNull(flowRetention, "flowRetention");
+        if (flowRetention.isNegative() || flowRetention.isZero()) {
+            throw new IllegalArgumentException("flowRetention: " + flowRetention + " (expected: > 0)");
+        }
         if (workloadTtl.compareTo(maxTtl) > 0) {
             throw new IllegalArgumentException("workloadTtl: " + workloadTtl + " (expected: <= maxTtl " + maxTtl + ")");
         }
@@ -72,7 +81,9 @@ public record LocalConfig(
                 Duration.ofDays(365),
                 Duration.ofDays(30),
                 Duration.ofDays(60),
-                KeyAlgorithm.EC_P256);
+                KeyAlgorithm.EC_P256,
+                dir.resolve("flows.db"),
+                ControlPlaneConfig.DEFAULT_FLOW_RETENTION);
     }
 
     public LocalConfig withAddresses(InetSocketAddress grpc, InetSocketAddress admin) {
@@ -87,7 +98,9 @@ public record LocalConfig(
                 rootLifetime,
                 rotateBefore,
                 warnBefore,
-                keyAlgorithm);
+                keyAlgorithm,
+                flowStore,
+                flowRetention);
     }
 
     public LocalConfig withPolicies(Path policies) {
@@ -102,7 +115,9 @@ public record LocalConfig(
                 rootLifetime,
                 rotateBefore,
                 warnBefore,
-                keyAlgorithm);
+                keyAlgorithm,
+                flowStore,
+                flowRetention);
     }
 
     public LocalConfig withTtls(Duration workloadTtl, Duration maxTtl) {
@@ -117,6 +132,25 @@ public record LocalConfig(
                 rootLifetime,
                 rotateBefore,
                 warnBefore,
-                keyAlgorithm);
+                keyAlgorithm,
+                flowStore,
+                flowRetention);
+    }
+
+    public LocalConfig withFlows(Path flowStore, Duration flowRetention) {
+        return new LocalConfig(
+                dir,
+                policies,
+                mesh,
+                grpcAddress,
+                adminAddress,
+                workloadTtl,
+                maxTtl,
+                rootLifetime,
+                rotateBefore,
+                warnBefore,
+                keyAlgorithm,
+                flowStore,
+                flowRetention);
     }
 }
