@@ -49,7 +49,8 @@ public final class DemoRun implements AutoCloseable {
     static final String NAMESPACE = "shop";
     static final List<String> POLICY_FILES =
             List.of("deny-admin.yaml", "orders.yaml", "payments.yaml", "peer-authentication.yaml", "workloads.yaml");
-    static final String CATALOG_POLICY =
+    /** The policy the scenario adds while traffic flows (also RotationUnderLoadIT's). */
+    public static final String CATALOG_POLICY =
             """
             # Added by the demo in the middle of the traffic: frontend may now also read the catalog of orders.
             apiVersion: security.palisade.dev/v1
@@ -70,6 +71,7 @@ public final class DemoRun implements AutoCloseable {
                     methods: ["GET"]
                     paths: ["/catalog"]
             """;
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 

@@ -2,6 +2,7 @@ package dev.palisade.cli.mesh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.palisade.cli.demo.DemoRun;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,26 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class RotationUnderLoadIT {
-    static final String NEW_POLICY =
-            """
-            apiVersion: security.palisade.dev/v1
-            kind: AuthorizationPolicy
-            metadata:
-              name: catalog
-              namespace: shop
-            spec:
-              selector:
-                matchLabels:
-                  app: orders
-              rules:
-              - from:
-                - source:
-                    principals: ["spiffe://demo.local/ns/shop/sa/frontend"]
-                to:
-                - operation:
-                    methods: ["GET"]
-                    paths: ["/catalog"]
-            """;
 
     @TempDir
     Path dir;
@@ -75,7 +56,8 @@ class RotationUnderLoadIT {
                     failures.add("request " + requests + ": " + status);
                 }
                 if (!edited && System.nanoTime() - start > TimeUnit.SECONDS.toNanos(10)) {
-                    Files.writeString(dir.resolve("policies/catalog.yaml"), NEW_POLICY, StandardCharsets.UTF_8);
+                    Files.writeString(
+                            dir.resolve("policies/catalog.yaml"), DemoRun.CATALOG_POLICY, StandardCharsets.UTF_8);
                     edited = true;
                 }
                 if (edited
