@@ -19,6 +19,15 @@ public interface AppStreams extends AutoCloseable {
     Future<Channel> open(EventLoop loop, InetSocketAddress app);
 
     /**
+     * A new connection to {@code app} that was never pooled and will not be (release it with {@code reusable} false):
+     * for a WebSocket upgrade, after which the connection carries raw bytes. Fails when the implementation has no
+     * HTTP/1.1 connections to offer.
+     */
+    default Future<Channel> openDedicated(EventLoop loop, InetSocketAddress app) {
+        return loop.newFailedFuture(new UnsupportedOperationException("no dedicated HTTP/1.1 connections"));
+    }
+
+    /**
      * Ends the exchange on {@code stream}: returned to the pool when {@code reusable} (a complete response, keep-alive)
      * or closed.
      */

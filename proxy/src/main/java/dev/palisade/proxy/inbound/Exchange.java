@@ -75,6 +75,9 @@ final class Exchange {
     boolean interim;
 
     boolean retried;
+    /** A WebSocket opening handshake, forwarded with its Upgrade on a connection of its own. */
+    boolean webSocket;
+
     boolean done;
 
     // The way to the app.

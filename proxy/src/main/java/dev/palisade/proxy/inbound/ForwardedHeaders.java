@@ -2,6 +2,8 @@ package dev.palisade.proxy.inbound;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -18,9 +20,13 @@ import java.util.Set;
  * <ul>
  *   <li>Hop-by-hop: {@code Connection}, {@code Keep-Alive}, {@code Proxy-Connection}, {@code TE}, {@code Trailer},
  *       {@code Transfer-Encoding}, {@code Upgrade}, {@code HTTP2-Settings}, {@code Proxy-Authenticate}, {@code
- *       Proxy-Authorization}. Dropping {@code Upgrade} and {@code HTTP2-Settings} means an {@code h2c} (or WebSocket)
+ *       Proxy-Authorization}. Dropping {@code Upgrade} and {@code HTTP2-Settings} means an {@code h2c} (or any other)
  *       upgrade never reaches the app: the sidecar speaks HTTP/2 to peers itself, and an app that switched protocols
- *       behind it would leave the policy blind.
+ *       behind it would leave the policy blind. The one exception is a WebSocket opening handshake on HTTP/1.1
+ *       ({@link #isWebSocketUpgrade}: RFC 6455 §4.1, {@code GET} with {@code Upgrade: websocket}, {@code Connection:
+ *       upgrade}, {@code Sec-WebSocket-Key} and {@code Sec-WebSocket-Version}): the request is authorized like any
+ *       other, then {@link HttpExchangeHandler} sets {@code Upgrade: websocket} and {@code Connection: Upgrade} itself
+ *       (no other hop-by-hop field) and, on the app's {@code 101}, splices the connection's bytes both ways.
  *   <li>Owned by the sidecar, in requests: {@code Host} (set to the normalised authority), {@value #PEER_IDENTITY} (every
  *       copy, in any case, in headers and trailers; set to the verified peer only), {@code X-Request-Id} (one, set by
  *       {@link RequestIds}), {@code Expect} (answered by the sidecar), and Netty's {@code x-http2-*} fields on HTTP/2
@@ -86,6 +92,33 @@ final class ForwardedHeaders {
             fields.add(Map.entry(field.getKey(), trim(field.getValue())));
         }
         return fields;
+    }
+
+    /**
+     * Whether {@code request} is a WebSocket opening handshake (RFC 6455 §4.1): {@code GET}, an {@code Upgrade} field
+     * whose only token is {@code websocket} (any case), a {@code Connection} field listing {@code upgrade}, one
+     * non-empty {@code Sec-WebSocket-Key} and one {@code Sec-WebSocket-Version}, and no body. Anything short of that
+     * (a {@code POST}, a missing key, another protocol) is an ordinary request whose {@code Upgrade} is dropped.
+     */
+    static boolean isWebSocketUpgrade(HttpRequest request) {
+        HttpHeaders headers = request.headers();
+        if (!HttpMethod.GET.equals(request.method())) {
+            return false;
+        }
+        List<String> upgrade = headers.getAll(HttpHeaderNames.UPGRADE);
+        if (upgrade.size() != 1 || !trim(upgrade.get(0)).equalsIgnoreCase("websocket")) {
+            return false;
+        }
+        if (!connectionTokens(headers).contains("upgrade")) {
+            return false;
+        }
+        List<String> key = headers.getAll(HttpHeaderNames.SEC_WEBSOCKET_KEY);
+        List<String> version = headers.getAll(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
+        if (key.size() != 1 || trim(key.get(0)).isEmpty() || version.size() != 1) {
+            return false;
+        }
+        return !headers.contains(HttpHeaderNames.CONTENT_LENGTH)
+                && !headers.contains(HttpHeaderNames.TRANSFER_ENCODING);
     }
 
     /** Removes from request trailers what may not reach the app: the identity header, hop-by-hop and framing fields. */

@@ -18,6 +18,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -66,6 +67,11 @@ import org.slf4j.LoggerFactory;
  * policy sees the header as the app will), one {@code X-Request-Id}. Bodies stream both ways without buffering: the
  * side that reads stops reading ({@code autoRead} off) while the side that writes is not writable.
  *
+ * <p>WebSocket (HTTP/1.1 only): an authorized opening handshake ({@link ForwardedHeaders#isWebSocketUpgrade}) is
+ * forwarded with {@code Upgrade: websocket} and {@code Connection: Upgrade} on a dedicated app connection
+ * ({@link AppStreams#openDedicated}); on the app's {@code 101} the HTTP handlers leave both pipelines and {@link
+ * ByteSplice} relays bytes until either side closes, when the request's flow event (status 101) is emitted.
+ *
  * <p>HTTP/1.1 pipelining: requests are processed strictly in order, one at a time; a request that arrives while one is
  * in flight waits (reading stops), and past {@value #MAX_PIPELINED_REQUESTS} waiting requests the connection is closed
  * after the current response, which RFC 9112 §9.3.2 lets a client retry. Confined to the channel's event loop; one
@@ -86,6 +92,7 @@ public final class HttpExchangeHandler extends ChannelDuplexHandler {
     private static final int PAUSE_PIPELINE = 1;
     private static final int PAUSE_CONNECTING = 2;
     private static final int PAUSE_BACKPRESSURE = 4;
+    private static final int PAUSE_UPGRADE = 8;
 
     private static final Set<String> IDEMPOTENT_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
@@ -276,6 +283,12 @@ public final class HttpExchangeHandler extends ChannelDuplexHandler {
         if (!out.contains(HttpHeaderNames.CONTENT_LENGTH) && HttpUtil.isTransferEncodingChunked(request)) {
             out.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
+        if (!http2 && !port.protocol().appSpeaksHttp2() && ForwardedHeaders.isWebSocketUpgrade(request)) {
+            // The only hop-by-hop fields that reach the app, and only for a WebSocket handshake (RFC 6455 §4.1).
+            out.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+            out.set(HttpHeaderNames.CONNECTION, "Upgrade");
+            ex.webSocket = true;
+        }
         ex.forwardedHead = forwarded;
         ex.appStreams = port.protocol().appSpeaksHttp2() ? services.http2App() : services.http1App();
         ex.app = new InetSocketAddress(services.appHost(), connection.port());
@@ -307,6 +320,10 @@ public final class HttpExchangeHandler extends ChannelDuplexHandler {
         boolean last = content instanceof LastHttpContent;
         if (last) {
             ex.requestComplete = true;
+            if (ex.webSocket && !ex.localAnswer && !ex.done) {
+                // Until the app answers, bytes from the peer would be parsed as a pipelined request.
+                pause(PAUSE_UPGRADE);
+            }
             HttpHeaders trailers = ((LastHttpContent) content).trailingHeaders();
             ex.requestHadTrailers = !trailers.isEmpty();
             ForwardedHeaders.sanitizeRequestTrailers(trailers);
@@ -398,7 +415,10 @@ public final class HttpExchangeHandler extends ChannelDuplexHandler {
         pause(PAUSE_CONNECTING);
         Future<Channel> opening;
         try {
-            opening = streams.open(ctx().channel().eventLoop(), app);
+            // A WebSocket handshake gets a connection of its own: after a 101 it carries raw bytes, never a request.
+            opening = ex.webSocket
+                    ? streams.openDedicated(ctx().channel().eventLoop(), app)
+                    : streams.open(ctx().channel().eventLoop(), app);
         } catch (RuntimeException e) {
             appFailed(ex, e);
             return;
@@ -470,6 +490,7 @@ public final class HttpExchangeHandler extends ChannelDuplexHandler {
 
     private boolean isRetryable(Exchange ex) {
         return !ex.retried
+                && !ex.webSocket
                 && !closed
                 && ex.requestComplete
                 && ex.bytesIn == 0
@@ -489,7 +510,7 @@ public final class HttpExchangeHandler extends ChannelDuplexHandler {
             stream.pipeline().remove(PipelineNames.APP_RESPONSE);
         }
         stream.config().setAutoRead(true);
-        requireNonNull(ex.appStreams, "appStreams").release(stream, reusable);
+        requireNonNull(ex.appStreams, "appStreams").release(stream, reusable && !ex.webSocket);
         resume(PAUSE_BACKPRESSURE);
     }
 
@@ -524,8 +545,18 @@ public final class HttpExchangeHandler extends ChannelDuplexHandler {
         /** Relays a response head; returns what is left of {@code response} to relay as content, or null. */
         private @Nullable Object responseHead(ChannelHandlerContext app, HttpResponse response) {
             HttpResponseStatus status = response.status();
+            if (status.code() == 101
+                    && ex.webSocket
+                    && ex.requestComplete
+                    && !ex.responseStarted
+                    && !response.decoderResult().isFailure()
+                    && isWebSocketAccept(response.headers())) {
+                switchProtocols(app, response);
+                return null;
+            }
             if (response.decoderResult().isFailure() || status.code() == 101 || ex.responseStarted) {
-                // Unparseable, a protocol switch nobody asked for (Upgrade is never forwarded), or a second head.
+                // Unparseable, a protocol switch nobody asked for (only a WebSocket Upgrade is forwarded), or a
+                // second head.
                 ReferenceCountUtil.release(response);
                 var unused = app.close();
                 return null;
@@ -553,6 +584,62 @@ public final class HttpExchangeHandler extends ChannelDuplexHandler {
                 return new DefaultLastHttpContent(full.content(), full.trailingHeaders());
             }
             return null;
+        }
+
+        /**
+         * The app accepted a WebSocket handshake: the 101 goes to the peer, then both connections drop their HTTP
+         * handlers and carry raw bytes until either closes; the exchange's flow event is emitted then.
+         */
+        private void switchProtocols(ChannelHandlerContext app, HttpResponse response) {
+            FullHttpResponse head = new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS, Unpooled.EMPTY_BUFFER);
+            ForwardedHeaders.copyResponse(response.headers(), head.headers());
+            head.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+            head.headers().set(HttpHeaderNames.CONNECTION, "Upgrade");
+            ReferenceCountUtil.release(response);
+            ex.status = 101;
+            ex.responseStarted = true;
+            ex.responseComplete = true;
+            ex.done = true;
+            ex.stream = null;
+            if (exchange == ex) {
+                exchange = null;
+            }
+            closed = true; // no more HTTP on this connection
+            Channel client = ctx().channel();
+            Channel appChannel = app.channel();
+            // Encoded by the HTTP codec now, before it leaves the pipeline.
+            ctx().writeAndFlush(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+
+            ByteSplice splice = new ByteSplice(client, appChannel, (fromClient, fromApp) -> {
+                ex.bytesIn += fromClient;
+                ex.bytesOut += fromApp;
+                try {
+                    services.flows().record(ex.toFlowEvent(connection));
+                } catch (RuntimeException e) {
+                    logger.warn("{} flow sink failed", client, e);
+                }
+            });
+            // The splice handlers go in first, so that bytes the codecs still hold when removed reach them.
+            ChannelPipeline clientPipeline = client.pipeline();
+            clientPipeline.addLast(PipelineNames.UPGRADED, splice.clientHandler());
+            for (String name : List.of(
+                    PipelineNames.EXCHANGE,
+                    PipelineNames.H1_TIMEOUTS,
+                    PipelineNames.H1_CODEC,
+                    PipelineNames.H1_BYTES)) {
+                if (clientPipeline.context(name) != null) {
+                    clientPipeline.remove(name);
+                }
+            }
+            ChannelPipeline appPipeline = appChannel.pipeline();
+            appPipeline.addLast(PipelineNames.UPGRADED, splice.appHandler());
+            for (String name : new ArrayList<>(appPipeline.toMap().keySet())) {
+                if (!name.equals(PipelineNames.UPGRADED) && appPipeline.context(name) != null) {
+                    appPipeline.remove(name);
+                }
+            }
+            splice.start();
         }
 
         private void frameForHttp1(HttpResponse head) {
@@ -721,6 +808,7 @@ public final class HttpExchangeHandler extends ChannelDuplexHandler {
         ex.done = true;
         ex.releasePending();
         detachStream(ex, false);
+        resume(PAUSE_UPGRADE);
         resume(PAUSE_CONNECTING);
         resume(PAUSE_BACKPRESSURE);
         try {
@@ -787,6 +875,12 @@ public final class HttpExchangeHandler extends ChannelDuplexHandler {
         if (paused == 0 && !closed) {
             ctx().channel().config().setAutoRead(true);
         }
+    }
+
+    /** The app's 101 switches to WebSocket, as the handshake asked (RFC 6455 §4.2.2). */
+    private static boolean isWebSocketAccept(HttpHeaders headers) {
+        String upgrade = headers.get(HttpHeaderNames.UPGRADE);
+        return upgrade != null && ForwardedHeaders.trim(upgrade).equalsIgnoreCase("websocket");
     }
 
     private static boolean isGrpc(HttpHeaders headers) {

@@ -14,6 +14,8 @@ package dev.palisade.proxy.inbound;
  * opaque TCP          ... → TCP_SPLICE
  *
  * app stream          (AppStreams' handlers) → APP_RESPONSE
+ *
+ * WebSocket (101)     ... → UPGRADED, on the peer's connection and the app's (every HTTP handler removed)
  * </pre>
  *
  * {@code DETECT} peeks at most a TLS record header or the 24 bytes of the HTTP/2 preface; {@code TLS} bounds the
@@ -39,6 +41,9 @@ public final class PipelineNames {
     public static final String TCP_SPLICE = "palisade-tcp-splice";
     /** The exchange's response handler at the end of an app stream's pipeline. */
     public static final String APP_RESPONSE = "palisade-app-response";
+
+    /** {@code ByteSplice}: raw bytes both ways after a WebSocket upgrade, on the peer's and the app's connection. */
+    public static final String UPGRADED = "palisade-upgraded";
 
     private PipelineNames() {}
 }

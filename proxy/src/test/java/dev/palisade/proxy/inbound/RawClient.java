@@ -94,6 +94,15 @@ final class RawClient implements AutoCloseable {
         return read();
     }
 
+    /** Reads exactly {@code n} bytes (raw, after a protocol switch). */
+    byte[] readBytes(int n) throws IOException {
+        byte[] bytes = in.readNBytes(n);
+        if (bytes.length != n) {
+            throw new EOFException("cut at " + bytes.length + " of " + n);
+        }
+        return bytes;
+    }
+
     Response read() throws IOException {
         return read(false);
     }

@@ -113,6 +113,21 @@ public final class Http1AppStreams implements AppStreams {
         return promise;
     }
 
+    @Override
+    public Future<Channel> openDedicated(EventLoop loop, InetSocketAddress app) {
+        requireNonNull(loop, "loop");
+        requireNonNull(app, "app");
+        Promise<Channel> promise = loop.newPromise();
+        loop.execute(() -> {
+            if (closed) {
+                promise.tryFailure(new ClosedChannelException());
+            } else {
+                connect(loop, app, promise);
+            }
+        });
+        return promise;
+    }
+
     private ArrayDeque<Channel> idleFor(EventLoop loop, InetSocketAddress app) {
         return idle.computeIfAbsent(loop, l -> new HashMap<>()).computeIfAbsent(app, a -> new ArrayDeque<>());
     }
