@@ -46,19 +46,32 @@ final class LocalMesh implements AutoCloseable {
 
     final Path dir;
     final String prefix;
-    final ControlPlane controlPlane;
+    private final LocalConfig controlPlaneConfig;
+    private final boolean flowLogs;
+    volatile ControlPlane controlPlane;
     final Map<String, Sidecar> sidecars = new ConcurrentHashMap<>();
     final Map<String, List<FlowEvent>> flows = new ConcurrentHashMap<>();
     final List<DemoApp> apps = new CopyOnWriteArrayList<>();
 
-    private LocalMesh(Path dir, String prefix, ControlPlane controlPlane) {
+    private LocalMesh(
+            Path dir, String prefix, LocalConfig controlPlaneConfig, ControlPlane controlPlane, boolean flowLogs) {
         this.dir = dir;
         this.prefix = prefix;
+        this.controlPlaneConfig = controlPlaneConfig;
         this.controlPlane = controlPlane;
+        this.flowLogs = flowLogs;
     }
 
     /** Starts the control plane and the three workloads; returns once every sidecar is ready. */
     static LocalMesh start(Path dir, Duration workloadTtl) throws Exception {
+        return start(dir, workloadTtl, false);
+    }
+
+    /**
+     * As {@link #start(Path, Duration)}; with {@code flowLogs}, every sidecar also writes its flow log to {@code
+     * dir/flows/<name>} and ships it to the control plane's collector, as {@code palisade proxy --flow-log-dir} does.
+     */
+    static LocalMesh start(Path dir, Duration workloadTtl, boolean flowLogs) throws Exception {
         SecureRandom random = new SecureRandom();
         String prefix = "127." + (100 + random.nextInt(100)) + "." + (1 + random.nextInt(250)) + ".";
         Path policies = Files.createDirectories(dir.resolve("policies"));
@@ -77,7 +90,10 @@ final class LocalMesh implements AutoCloseable {
                 .withAddresses(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0))
                 .withTtls(workloadTtl, Duration.ofHours(24));
         ControlPlane cp = ControlPlane.startLocal(config, Clock.systemUTC());
-        LocalMesh mesh = new LocalMesh(dir, prefix, cp);
+        // A restart must come back on the same gRPC port: the sidecars were configured with it.
+        LocalConfig again = config.withAddresses(
+                new InetSocketAddress("127.0.0.1", cp.grpcPort()), new InetSocketAddress("127.0.0.1", 0));
+        LocalMesh mesh = new LocalMesh(dir, prefix, again, cp, flowLogs);
         try {
             mesh.apps.add(DemoApp.start("orders", new InetSocketAddress(prefix + "112", 8080), null));
             mesh.apps.add(DemoApp.start(
@@ -133,12 +149,36 @@ final class LocalMesh implements AutoCloseable {
                 addr(prefix + octet, 0),
                 addr(prefix + octet, 0),
                 null,
-                null,
+                flowLogs ? dir.resolve("flows").resolve(name) : null,
                 OutsideMeshPolicy.DENY,
                 InboundLimits.defaults(),
                 TlsOptions.defaults(),
                 Duration.ofSeconds(2));
         sidecars.put(name, Sidecar.start(config, Clock.systemUTC(), events::add, Duration.ofSeconds(30)));
+    }
+
+    /** Stops the control plane (identity, xDS, the flow collector and its store); the sidecars keep serving. */
+    void stopControlPlane() {
+        controlPlane.close();
+    }
+
+    /**
+     * Starts the control plane again from the same directory (CA, tokens, policies, flow store) on the same gRPC
+     * port, retrying the bind for a few seconds.
+     */
+    void restartControlPlane() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            try {
+                controlPlane = ControlPlane.startLocal(controlPlaneConfig, Clock.systemUTC());
+                return;
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
     }
 
     static InetSocketAddress addr(String host, int port) {
