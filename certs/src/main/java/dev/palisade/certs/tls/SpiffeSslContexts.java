@@ -77,7 +77,9 @@ public final class SpiffeSslContexts {
             boolean requireClientCertificate)
             throws SSLException {
         requireNonNull(svid, "svid");
-        SslContextBuilder builder = SslContextBuilder.forServer(svid.privateKey(), svid.chain())
+        requireNonNull(options, "options");
+        SslContextBuilder builder = SslContextBuilder.forServer(
+                        SvidKeyManagerFactory.of(svid, resolveProvider(options.provider())))
                 .clientAuth(requireClientCertificate ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
         return build(builder, bundles, options, authorizer, clock, true);
     }
@@ -109,8 +111,9 @@ public final class SpiffeSslContexts {
             X509Svid svid, TrustBundleSet bundles, TlsOptions options, PeerAuthorizer authorizer, Clock clock)
             throws SSLException {
         requireNonNull(svid, "svid");
+        requireNonNull(options, "options");
         SslContextBuilder builder = SslContextBuilder.forClient()
-                .keyManager(svid.privateKey(), svid.chain())
+                .keyManager(SvidKeyManagerFactory.of(svid, resolveProvider(options.provider())))
                 // Identity is the SPIFFE ID, checked by the trust manager; there is no DNS name to verify.
                 .endpointIdentificationAlgorithm(null);
         return build(builder, bundles, options, authorizer, clock, false);
