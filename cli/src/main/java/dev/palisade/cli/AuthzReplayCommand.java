@@ -42,6 +42,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -76,6 +77,9 @@ public final class AuthzReplayCommand implements Callable<Integer> {
 
     @Option(names = "--server", paramLabel = "URL", description = "The control plane's admin URL.")
     private @Nullable String server;
+
+    @Mixin
+    private AdminTokenOption token = new AdminTokenOption();
 
     @Option(
             names = "--since",
@@ -115,9 +119,7 @@ public final class AuthzReplayCommand implements Callable<Integer> {
             spec.commandLine().getErr().flush();
             return 2;
         } catch (IOException e) {
-            spec.commandLine()
-                    .getErr()
-                    .println("palisade authz replay: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            spec.commandLine().getErr().println("palisade authz replay: " + FlowsSource.describe(e));
             spec.commandLine().getErr().flush();
             return 2;
         }
@@ -162,7 +164,7 @@ public final class AuthzReplayCommand implements Callable<Integer> {
         }
 
         List<FlowRow> rows;
-        try (FlowsSource source = FlowsSource.of(server, store)) {
+        try (FlowsSource source = FlowsSource.of(server, store, token)) {
             rows = source.rows(FlowQuery.all().withTime(from, null), MAX_RECORDS);
         }
         Map<Group, Long> changes = new TreeMap<>(java.util.Comparator.comparing(Group::change)

@@ -2,6 +2,8 @@ package dev.palisade.cli;
 
 import dev.palisade.certs.spiffe.TrustDomain;
 import dev.palisade.controlplane.ControlPlane;
+import dev.palisade.controlplane.config.AdminToken;
+import dev.palisade.controlplane.config.AdminTokenException;
 import dev.palisade.controlplane.config.DefaultAction;
 import dev.palisade.controlplane.config.KubernetesConfig;
 import dev.palisade.controlplane.config.LocalConfig;
@@ -37,6 +39,10 @@ import picocli.CommandLine.Spec;
  * service account's mounted token and the {@code KUBERNETES_SERVICE_*} environment; elsewhere, from
  * {@code ~/.kube/config} or {@code $KUBECONFIG}. An API server that cannot be reached is reported with its URL, and
  * the command exits with 1.
+ *
+ * <p>The admin API ({@code /config}, {@code /api/...}) needs a bearer token from {@code --admin-token-file} or, when
+ * that is not given, {@code $PALISADE_UI_TOKEN}; with neither, only loopback clients may read it. {@code /ready},
+ * {@code /live} and {@code /metrics} are open. An invalid token is a usage error (exit 2) naming its source.
  */
 @Command(
         name = "control-plane",
@@ -117,6 +123,14 @@ final class ControlPlaneCommand implements Callable<Integer> {
     private @Nullable InetSocketAddress adminListen;
 
     @Option(
+            names = "--admin-token-file",
+            paramLabel = "FILE",
+            description = "Bearer token that /config and /api/... of the admin port require (16-1024 printable ASCII"
+                    + " characters, no whitespace; a trailing newline is ignored). Wins over $" + AdminToken.ENV
+                    + ". With neither, only loopback clients may read them; /ready, /live, /metrics stay open.")
+    private @Nullable Path adminTokenFile;
+
+    @Option(
             names = "--certificate-ttl",
             paramLabel = "DURATION",
             description = "Lifetime of a workload certificate when the workload asks for none, at most 24h"
@@ -178,10 +192,20 @@ final class ControlPlaneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         MeshConfig mesh = new MeshConfig(trustDomain, parseAction(), parseMtls());
-        return mode.kubernetes ? runKubernetes(mesh) : runLocal(mesh);
+        AdminToken adminToken = adminToken();
+        return mode.kubernetes ? runKubernetes(mesh, adminToken) : runLocal(mesh, adminToken);
     }
 
-    private int runLocal(MeshConfig mesh) throws Exception {
+    /** From --admin-token-file, else $PALISADE_UI_TOKEN, else none; an invalid one is a usage error. */
+    private @Nullable AdminToken adminToken() {
+        try {
+            return AdminToken.resolve(adminTokenFile, "--admin-token-file", System.getenv());
+        } catch (AdminTokenException e) {
+            throw new ParameterException(spec.commandLine(), String.valueOf(e.getMessage()));
+        }
+    }
+
+    private int runLocal(MeshConfig mesh, @Nullable AdminToken adminToken) throws Exception {
         for (String kubernetesOnly : new String[] {
             "--namespace", "--ca-secret", "--webhook-service", "--webhook-cert-dir", "--webhook-configuration"
         }) {
@@ -199,12 +223,13 @@ final class ControlPlaneCommand implements Callable<Integer> {
         if (certificateTtl != null) {
             config = config.withTtls(checkTtl(certificateTtl, config.maxTtl()), config.maxTtl());
         }
-        config = config.withFlows(flowStore == null ? config.flowStore() : flowStore, flowRetention);
+        config = config.withFlows(flowStore == null ? config.flowStore() : flowStore, flowRetention)
+                .withAdminToken(adminToken);
         ControlPlane cp = ControlPlane.startLocal(config, Clock.systemUTC());
-        return serve(cp, "local " + dir, config.grpcAddress().getHostString(), () -> {});
+        return serve(cp, "local " + dir, config.grpcAddress().getHostString(), adminToken, () -> {});
     }
 
-    private int runKubernetes(MeshConfig mesh) throws Exception {
+    private int runKubernetes(MeshConfig mesh, @Nullable AdminToken adminToken) throws Exception {
         if (policies != null) {
             throw new ParameterException(
                     spec.commandLine(),
@@ -225,7 +250,8 @@ final class ControlPlaneCommand implements Callable<Integer> {
                     .caSecretName(caSecret)
                     .grpcAddress(grpcListen == null ? CLUSTER_GRPC : grpcListen)
                     .adminAddress(adminListen == null ? CLUSTER_ADMIN : adminListen)
-                    .flowRetention(flowRetention);
+                    .flowRetention(flowRetention)
+                    .adminToken(adminToken);
             if (flowStore != null) {
                 builder.flowStore(flowStore);
             }
@@ -276,11 +302,13 @@ final class ControlPlaneCommand implements Callable<Integer> {
                 cp,
                 "Kubernetes, namespace " + config.namespace() + ", API server " + client.getMasterUrl(),
                 config.grpcAddress().getHostString(),
+                adminToken,
                 client::close);
     }
 
     /** Prints where the control plane listens, then waits for SIGTERM / Ctrl-C; {@code after} runs after the close. */
-    private int serve(ControlPlane cp, String mode, String grpcHost, Runnable after) throws InterruptedException {
+    private int serve(ControlPlane cp, String mode, String grpcHost, @Nullable AdminToken adminToken, Runnable after)
+            throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         try {
             Thread hook = new Thread(
@@ -294,13 +322,14 @@ final class ControlPlaneCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             out.printf(
                     Locale.ROOT,
-                    "control plane %s (%s): gRPC %s:%d, admin %s:%d%n",
+                    "control plane %s (%s): gRPC %s:%d, admin %s:%d (API: %s)%n",
                     cp.selfId(),
                     mode,
                     grpcHost,
                     cp.grpcPort(),
                     cp.adminAddress().getHostString(),
-                    cp.adminAddress().getPort());
+                    cp.adminAddress().getPort(),
+                    adminToken == null ? "loopback clients only" : "bearer token from " + adminToken.source());
             out.flush();
             stopped.await();
         } finally {

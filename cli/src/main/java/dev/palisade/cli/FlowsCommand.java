@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -29,11 +30,13 @@ import picocli.CommandLine.Spec;
         name = "flows",
         description = {
             "Query flow records: from the control plane's HTTP API (--server) or a store file (--store).",
+            "The API needs the control plane's admin token (--token-file, or $PALISADE_UI_TOKEN) unless it runs"
+                    + " without one, then it answers loopback clients only.",
             "--from/--to take a SPIFFE ID or a prefix ending in * or /; times: 1h, 30m, 7d (back from now) or RFC 3339."
         },
         subcommands = {FlowsVerifyCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:done", "1:the server or store failed", "2:bad input"})
+        exitCodeList = {"0:done", "1:the server or store failed (also: it refused the token)", "2:bad input"})
 public final class FlowsCommand implements Callable<Integer> {
 
     @Spec
@@ -47,6 +50,9 @@ public final class FlowsCommand implements Callable<Integer> {
 
     @Option(names = "--store", paramLabel = "FILE", description = "Read a flow store file instead of a server.")
     private @Nullable Path store;
+
+    @Mixin
+    private AdminTokenOption token = new AdminTokenOption();
 
     @Option(
             names = "--since",
@@ -104,7 +110,7 @@ public final class FlowsCommand implements Callable<Integer> {
                 throw new AuthzCheckCommand.BadInput("--limit: " + limit + " (expected: > 0)");
             }
             FlowQuery query = query();
-            try (FlowsSource source = FlowsSource.of(server, store)) {
+            try (FlowsSource source = FlowsSource.of(server, store, token)) {
                 if (summary) {
                     printSummary(out, source.summary(query));
                 } else {
@@ -114,7 +120,7 @@ public final class FlowsCommand implements Callable<Integer> {
         } catch (AuthzCheckCommand.BadInput e) {
             return fail(e.getMessage(), 2);
         } catch (IOException e) {
-            return fail(e.getClass().getSimpleName() + ": " + e.getMessage(), 1);
+            return fail(FlowsSource.describe(e), 1);
         }
         out.flush();
         return 0;

@@ -1,5 +1,6 @@
 package dev.palisade.cli;
 
+import dev.palisade.controlplane.config.AdminToken;
 import dev.palisade.controlplane.flows.FlowApi;
 import dev.palisade.controlplane.flows.FlowPage;
 import dev.palisade.controlplane.flows.FlowQuery;
@@ -50,17 +51,37 @@ abstract class FlowsSource implements AutoCloseable {
         return out;
     }
 
-    static FlowsSource of(@Nullable String server, @Nullable Path store) throws AuthzCheckCommand.BadInput {
+    static FlowsSource of(@Nullable String server, @Nullable Path store, AdminTokenOption token)
+            throws AuthzCheckCommand.BadInput {
         if (server != null && store != null) {
             throw new AuthzCheckCommand.BadInput("--server and --store exclude each other");
         }
         if (store != null) {
+            if (token.tokenFile != null) {
+                throw new AuthzCheckCommand.BadInput("--token-file applies to --server only");
+            }
             if (!Files.isRegularFile(store)) {
                 throw new AuthzCheckCommand.BadInput("--store: " + store + " is not a file");
             }
             return new Local(FlowStore.open(store, Clock.systemUTC()));
         }
-        return new Remote(server == null ? DEFAULT_SERVER : server);
+        return new Remote(server == null ? DEFAULT_SERVER : server, token.resolve());
+    }
+
+    /** One line for a failed read: a refusal by the server says only what to do; anything else names its type. */
+    static String describe(IOException e) {
+        return e instanceof AccessRefused
+                ? String.valueOf(e.getMessage())
+                : e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+
+    /** The server answered 401 or 403: the message names the server and how to pass a token. */
+    static final class AccessRefused extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        AccessRefused(String message) {
+            super(message);
+        }
     }
 
     static final class Local extends FlowsSource {
@@ -88,11 +109,13 @@ abstract class FlowsSource implements AutoCloseable {
 
     static final class Remote extends FlowsSource {
         private final String base;
+        private final @Nullable AdminToken token;
         private final HttpClient http =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-        Remote(String server) {
+        Remote(String server, @Nullable AdminToken token) {
             this.base = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
+            this.token = token;
         }
 
         String get(String path, Map<String, String> parameters) throws IOException, InterruptedException {
@@ -104,14 +127,34 @@ abstract class FlowsSource implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new IOException("--server: '" + base + "' is not a URL", e);
             }
-            HttpResponse<String> response = http.send(
-                    HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).build(),
-                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60));
+            if (token != null) {
+                request.header("Authorization", token.authorizationHeader());
+            }
+            HttpResponse<String> response =
+                    http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            if (response.statusCode() == 401 || response.statusCode() == 403) {
+                throw refusal(base, response.statusCode(), token);
+            }
             if (response.statusCode() != 200) {
                 throw new IOException(uri + ": HTTP " + response.statusCode() + ": "
                         + response.body().strip());
             }
             return response.body();
+        }
+
+        static AccessRefused refusal(String base, int status, @Nullable AdminToken token) {
+            if (status == 403) {
+                return new AccessRefused(base + " refused this client (HTTP 403): without an admin token it answers"
+                        + " loopback clients only; give the control plane --admin-token-file or $" + AdminToken.ENV
+                        + " and pass the same token here with --token-file FILE or $" + AdminToken.ENV
+                        + ", or connect through kubectl port-forward");
+            }
+            return token == null
+                    ? new AccessRefused(base + " requires the admin token (HTTP 401): pass it with --token-file FILE"
+                            + " or $" + AdminToken.ENV)
+                    : new AccessRefused(base + " refused the admin token from " + token.source()
+                            + " (HTTP 401): it is not the control plane's token");
         }
 
         @Override

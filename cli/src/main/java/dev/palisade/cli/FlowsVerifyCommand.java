@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -64,6 +65,9 @@ public final class FlowsVerifyCommand implements Callable<Integer> {
     @Option(names = "--server", paramLabel = "URL", description = "Ask the control plane to verify its store.")
     private @Nullable String server;
 
+    @Mixin
+    private AdminTokenOption token = new AdminTokenOption();
+
     @Option(names = "--sidecar", paramLabel = "ID", description = "Only this sidecar's chain (--store, --server).")
     private @Nullable String sidecar;
 
@@ -79,6 +83,9 @@ public final class FlowsVerifyCommand implements Callable<Integer> {
             if (server != null) {
                 exit = viaServer(out, server);
             } else {
+                if (token.tokenFile != null) {
+                    throw new AuthzCheckCommand.BadInput("--token-file applies to --server only");
+                }
                 TrustBundleSet bundles = bundles();
                 exit = store != null ? ofStore(out, store, bundles) : ofFiles(out, bundles);
             }
@@ -89,9 +96,7 @@ public final class FlowsVerifyCommand implements Callable<Integer> {
             spec.commandLine().getErr().flush();
             return 2;
         } catch (IOException e) {
-            spec.commandLine()
-                    .getErr()
-                    .println("palisade flows verify: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            spec.commandLine().getErr().println("palisade flows verify: " + FlowsSource.describe(e));
             spec.commandLine().getErr().flush();
             return 2;
         }
@@ -136,12 +141,14 @@ public final class FlowsVerifyCommand implements Callable<Integer> {
         return exit;
     }
 
-    private int viaServer(PrintWriter out, String url) throws IOException, InterruptedException {
+    private int viaServer(PrintWriter out, String url)
+            throws IOException, InterruptedException, AuthzCheckCommand.BadInput {
         Map<String, String> p = new LinkedHashMap<>();
         if (sidecar != null) {
             p.put("sidecar", sidecar);
         }
-        JsonNode root = new ObjectMapper().readTree(new FlowsSource.Remote(url).get("/api/flows/verify", p));
+        JsonNode root =
+                new ObjectMapper().readTree(new FlowsSource.Remote(url, token.resolve()).get("/api/flows/verify", p));
         for (JsonNode r : root.path("results")) {
             out.println(r.path("sidecar").asText() + ": " + r.path("summary").asText());
             for (JsonNode w : r.path("warnings")) {

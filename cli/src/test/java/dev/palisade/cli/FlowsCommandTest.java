@@ -260,4 +260,14 @@ class FlowsCommandTest {
                                 .findFirst()
                                 .orElse("missing newly denied from payments"));
     }
+
+    @Test
+    void refusalsSayWhatToDo() {
+        String server = "http://10.0.0.5:15014";
+        assertThat(FlowsSource.Remote.refusal(server, 403, null).getMessage())
+                .startsWith(server + " refused this client (HTTP 403)")
+                .contains("--admin-token-file", "--token-file", "PALISADE_UI_TOKEN", "port-forward");
+        assertThat(FlowsSource.Remote.refusal(server, 401, null).getMessage())
+                .contains("requires the admin token", "--token-file");
+    }
 }

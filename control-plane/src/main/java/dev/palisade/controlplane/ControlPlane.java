@@ -14,6 +14,7 @@ import dev.palisade.certs.tls.PeerAuthorizer;
 import dev.palisade.certs.tls.SvidSslContextSource;
 import dev.palisade.certs.tls.TlsOptions;
 import dev.palisade.certs.x509.X509Svid;
+import dev.palisade.controlplane.admin.AdminAccess;
 import dev.palisade.controlplane.admin.AdminServer;
 import dev.palisade.controlplane.admin.ControlPlaneMetrics;
 import dev.palisade.controlplane.config.ControlPlaneConfig;
@@ -288,7 +289,13 @@ public final class ControlPlane implements AutoCloseable {
         Map<String, AdminServer.Endpoint> endpoints =
                 new LinkedHashMap<>(new FlowApi(flows, () -> rotation.state().bundles(), clock).endpoints());
         endpoints.put("/config", new AdminServer.Endpoint("application/json", this::configJson));
-        admin = AdminServer.start(adminLoop, config.adminAddress(), this::isReady, metrics, endpoints);
+        admin = AdminServer.start(
+                adminLoop,
+                config.adminAddress(),
+                this::isReady,
+                metrics,
+                endpoints,
+                AdminAccess.of(config.adminToken()));
         logger.info("flow store {} (retention {})", config.flowStore(), config.flowRetention());
         Duration retention = config.flowRetention();
         scheduler.scheduleWithFixedDelay(

@@ -26,6 +26,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -34,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +43,9 @@ import org.slf4j.LoggerFactory;
  * A small read-only HTTP/1.1 server: {@code GET /ready} (200 or 503), {@code GET /live}, {@code GET /metrics}, and
  * any extra text endpoints the caller registers. Requests bigger than 8 KiB, other methods (405) and other paths
  * (404) are answered and never reach a handler; idle connections close after 30 seconds.
+ *
+ * <p>{@link AdminAccess} decides every request first, on the same path the router dispatches on
+ * ({@link #routedPath}): a request it refuses (401, 403) reaches neither an endpoint nor the 404/405 answers.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(AdminServer.class);
@@ -76,16 +81,19 @@ public final class AdminServer implements AutoCloseable {
      * Binds the admin server.
      *
      * @param endpoints extra GET endpoints by exact path, besides /ready, /live and /metrics
+     * @param access who may read what (the open paths and the token or loopback rule)
      */
     public static AdminServer start(
             EventLoopGroup group,
             InetSocketAddress address,
             BooleanSupplier ready,
             ControlPlaneMetrics metrics,
-            Map<String, Endpoint> endpoints)
+            Map<String, Endpoint> endpoints,
+            AdminAccess access)
             throws InterruptedException {
         requireNonNull(ready, "ready");
         requireNonNull(metrics, "metrics");
+        requireNonNull(access, "access");
         Map<String, Endpoint> routes = Map.copyOf(endpoints);
         Channel channel = new ServerBootstrap()
                 .group(group)
@@ -97,14 +105,29 @@ public final class AdminServer implements AutoCloseable {
                                 .addLast(new ReadTimeoutHandler(30, TimeUnit.SECONDS))
                                 .addLast(new HttpServerCodec(4096, MAX_REQUEST_BYTES, MAX_REQUEST_BYTES))
                                 .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                                .addLast(new Handler(ready, metrics, routes));
+                                .addLast(new Handler(ready, metrics, routes, access));
                     }
                 })
                 .bind(address)
                 .sync()
                 .channel();
-        logger.info("admin server listening on {}", channel.localAddress());
+        logger.info(
+                "admin server listening on {}; /config and /api/ {}",
+                channel.localAddress(),
+                access.hasToken() ? "need the admin bearer token" : "answer loopback clients only (no admin token)");
         return new AdminServer(channel);
+    }
+
+    /**
+     * The path a request is routed (and its access decided) on: the request target's path, percent-decoded, without
+     * the query. Exact: no normalisation of {@code ..} or {@code //}, so such a path matches no route.
+     */
+    static String routedPath(String requestUri) {
+        return requestTarget(requestUri).path();
+    }
+
+    private static QueryStringDecoder requestTarget(String requestUri) {
+        return new QueryStringDecoder(requestUri, StandardCharsets.UTF_8);
     }
 
     public InetSocketAddress address() {
@@ -120,11 +143,13 @@ public final class AdminServer implements AutoCloseable {
         private final BooleanSupplier ready;
         private final ControlPlaneMetrics metrics;
         private final Map<String, Endpoint> routes;
+        private final AdminAccess access;
 
-        Handler(BooleanSupplier ready, ControlPlaneMetrics metrics, Map<String, Endpoint> routes) {
+        Handler(BooleanSupplier ready, ControlPlaneMetrics metrics, Map<String, Endpoint> routes, AdminAccess access) {
             this.ready = ready;
             this.metrics = metrics;
             this.routes = routes;
+            this.access = access;
         }
 
         @Override
@@ -133,8 +158,16 @@ public final class AdminServer implements AutoCloseable {
                 respond(ctx, request, HttpResponseStatus.BAD_REQUEST, "text/plain", "malformed request\n", true);
                 return;
             }
-            QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+            QueryStringDecoder uri = requestTarget(request.uri());
+            // The one path both the access decision and the routing below use (routedPath).
             String path = uri.path();
+            AdminAccess.Decision decision =
+                    access.decide(path, remoteAddress(ctx), request.headers().getAll(HttpHeaderNames.AUTHORIZATION));
+            if (!decision.allowed()) {
+                logger.debug("{} {} {}: {}", ctx.channel(), request.method(), path, decision.status());
+                refuse(ctx, request, decision);
+                return;
+            }
             Endpoint endpoint =
                     switch (path) {
                         case "/ready" -> null;
@@ -178,6 +211,19 @@ public final class AdminServer implements AutoCloseable {
                     false);
         }
 
+        private static @Nullable InetAddress remoteAddress(ChannelHandlerContext ctx) {
+            return ctx.channel().remoteAddress() instanceof InetSocketAddress remote ? remote.getAddress() : null;
+        }
+
+        private static void refuse(ChannelHandlerContext ctx, FullHttpRequest request, AdminAccess.Decision decision) {
+            HttpResponseStatus status = HttpResponseStatus.valueOf(decision.status());
+            FullHttpResponse response = response(request, status, "text/plain; charset=utf-8", decision.body());
+            if (decision.status() == 401) {
+                response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, AdminAccess.CHALLENGE);
+            }
+            send(ctx, request, response, false);
+        }
+
         private static void respond(
                 ChannelHandlerContext ctx,
                 FullHttpRequest request,
@@ -185,6 +231,11 @@ public final class AdminServer implements AutoCloseable {
                 String contentType,
                 String body,
                 boolean close) {
+            send(ctx, request, response(request, status, contentType, body), close);
+        }
+
+        private static FullHttpResponse response(
+                FullHttpRequest request, HttpResponseStatus status, String contentType, String body) {
             ByteBuf content = request.method().equals(HttpMethod.HEAD)
                     ? Unpooled.EMPTY_BUFFER
                     : Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
@@ -193,6 +244,11 @@ public final class AdminServer implements AutoCloseable {
                     .set(HttpHeaderNames.CONTENT_TYPE, contentType)
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, body.getBytes(StandardCharsets.UTF_8).length)
                     .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+            return response;
+        }
+
+        private static void send(
+                ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response, boolean close) {
             boolean keepAlive = !close && HttpUtil.isKeepAlive(request);
             if (!keepAlive) {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

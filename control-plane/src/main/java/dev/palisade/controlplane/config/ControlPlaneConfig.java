@@ -4,6 +4,7 @@ import dev.palisade.certs.ca.KeyAlgorithm;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What every control plane needs, whatever its mode: the mesh, its two ports, certificate lifetimes and root
@@ -46,4 +47,11 @@ public sealed interface ControlPlaneConfig permits LocalConfig, KubernetesConfig
 
     /** Flow entries older than this are deleted. */
     Duration flowRetention();
+
+    /**
+     * The bearer token {@code /config} and {@code /api/...} of the admin port require, or null: then only loopback
+     * clients may read them ({@code /ready}, {@code /live} and {@code /metrics} are open either way).
+     */
+    @Nullable
+    AdminToken adminToken();
 }

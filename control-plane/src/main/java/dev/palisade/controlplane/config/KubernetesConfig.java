@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a control plane runs in Kubernetes mode: the CA in a Secret of its own namespace, workload credentials checked
@@ -31,6 +32,8 @@ import java.util.regex.Pattern;
  * @param syncTimeout how long the start waits for the first list of every watched kind (60 s)
  * @param flowStore the flow store's SQLite file ({@value #DEFAULT_FLOW_STORE}, a volume of the pod)
  * @param flowRetention flow entries older than this are deleted, hourly (7 days)
+ * @param adminToken the bearer token of the admin API ({@code /config}, {@code /api/...}), or null (the default):
+ *     loopback clients only, that is {@code kubectl port-forward} or a process of the pod
  */
 public record KubernetesConfig(
         String namespace,
@@ -47,7 +50,8 @@ public record KubernetesConfig(
         Duration policyDebounce,
         Duration syncTimeout,
         Path flowStore,
-        Duration flowRetention)
+        Duration flowRetention,
+        @Nullable AdminToken adminToken)
         implements ControlPlaneConfig {
 
     public static final String DEFAULT_NAMESPACE = MeshConfig.ROOT_NAMESPACE;
@@ -120,7 +124,8 @@ public record KubernetesConfig(
                 .policyDebounce(policyDebounce)
                 .syncTimeout(syncTimeout)
                 .flowStore(flowStore)
-                .flowRetention(flowRetention);
+                .flowRetention(flowRetention)
+                .adminToken(adminToken);
     }
 
     /** Builds a {@link KubernetesConfig}; starts from the defaults. */
@@ -140,6 +145,7 @@ public record KubernetesConfig(
         private Duration syncTimeout = Duration.ofSeconds(60);
         private Path flowStore = Path.of(DEFAULT_FLOW_STORE);
         private Duration flowRetention = ControlPlaneConfig.DEFAULT_FLOW_RETENTION;
+        private @Nullable AdminToken adminToken;
 
         private Builder(MeshConfig mesh) {
             this.mesh = requireNonNull(mesh, "mesh");
@@ -211,6 +217,11 @@ public record KubernetesConfig(
             return this;
         }
 
+        public Builder adminToken(@Nullable AdminToken adminToken) {
+            this.adminToken = adminToken;
+            return this;
+        }
+
         public KubernetesConfig build() {
             return new KubernetesConfig(
                     namespace,
@@ -227,7 +238,8 @@ public record KubernetesConfig(
                     policyDebounce,
                     syncTimeout,
                     flowStore,
-                    flowRetention);
+                    flowRetention,
+                    adminToken);
         }
     }
 }

@@ -141,6 +141,8 @@ class HelmChartIT {
         assertThat(controlPlane.getReadinessProbe().getHttpGet().getPort().getStrVal())
                 .isEqualTo("admin");
         assertThat(controlPlane.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/ready");
+        // No token by default: the control plane keeps /config and /api/ to loopback clients (port-forward).
+        assertThat(controlPlane.getEnv()).noneMatch(e -> e.getName().equals("PALISADE_UI_TOKEN"));
         assertThat(controlPlane.getPorts()).anySatisfy(p -> {
             assertThat(p.getName()).isEqualTo("admin");
             assertThat(p.getContainerPort()).isEqualTo(15014);
@@ -268,8 +270,9 @@ class HelmChartIT {
         assertThat(container(deployment, "control-plane").getEnv())
                 .filteredOn(e -> e.getName().equals("PALISADE_UI_TOKEN"))
                 .singleElement()
-                .satisfies(e ->
-                        assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("palisade-ui"));
+                .satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef())
+                        .satisfies(ref -> assertThat(ref.getName()).isEqualTo("palisade-ui"))
+                        .satisfies(ref -> assertThat(ref.getKey()).isEqualTo("token")));
         assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes()).anySatisfy(v -> {
             assertThat(v.getName()).isEqualTo("webhook-certs");
             assertThat(v.getSecret().getSecretName()).isEqualTo("palisade-webhook-tls");
