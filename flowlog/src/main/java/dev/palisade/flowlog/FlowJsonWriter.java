@@ -292,18 +292,21 @@ final class FlowJsonWriter {
     static void appendString(String value, StringBuilder out) {
         out.append('"');
         int n = value.length();
+        int i = 0;
+        while (i < n && escapeOf(value.charAt(i)) == 0) {
+            i++;
+        }
+        if (i == n) {
+            // The usual case: nothing to escape. append(String) copies the array; append(s, from, to) would go
+            // char by char (JDK 17).
+            out.append(value).append('"');
+            return;
+        }
         int from = 0; // start of the run of characters not yet appended
-        for (int i = 0; i < n; i++) {
+        for (; i < n; i++) {
             char c = value.charAt(i);
-            char escape;
-            if (c < 128) {
-                escape = ESCAPES[c];
-                if (escape == 0) {
-                    continue;
-                }
-            } else if (c == '\u2028' || c == '\u2029') {
-                escape = 'u';
-            } else {
+            char escape = escapeOf(c);
+            if (escape == 0) {
                 continue;
             }
             out.append(value, from, i).append('\\').append(escape);
@@ -316,5 +319,13 @@ final class FlowJsonWriter {
             from = i + 1;
         }
         out.append(value, from, n).append('"');
+    }
+
+    /** 0 when {@code c} is written as is, else what follows the backslash ('u' for a \\uXXXX escape). */
+    private static char escapeOf(char c) {
+        if (c < 128) {
+            return ESCAPES[c];
+        }
+        return c == '\u2028' || c == '\u2029' ? 'u' : 0;
     }
 }
