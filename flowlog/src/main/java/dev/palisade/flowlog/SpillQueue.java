@@ -173,6 +173,24 @@ public final class SpillQueue implements EntrySink, AutoCloseable {
     }
 
     /**
+     * Moves up to {@code max} of the oldest entries to the end of {@code into}, in order, under one lock (a batch for
+     * the shipper without a lock round trip per entry against the writer thread); returns how many.
+     */
+    public synchronized int drainTo(List<Entry> into, int max) {
+        requireNonNull(into, "into");
+        int n = 0;
+        while (n < max) {
+            Entry entry = poll();
+            if (entry == null) {
+                break;
+            }
+            into.add(entry);
+            n++;
+        }
+        return n;
+    }
+
+    /**
      * Puts back {@code entries}, which were polled and not delivered, in front of everything queued, in their order:
      * the shipper's batch when it stops. After {@link #close} they are dropped and counted.
      */

@@ -213,6 +213,21 @@ class SpillQueueTest {
     }
 
     @Test
+    void drainsBatchesInOrderAcrossMemoryAndDisk() {
+        List<Entry> log = f.entries(30, 10); // 33 entries: 4 in memory, the rest in segments of 4
+        SpillQueue queue = SpillQueue.open(dir, 4, Long.MAX_VALUE, f.clock);
+        log.forEach(queue::accept);
+        List<Entry> shipped = new ArrayList<>();
+
+        assertThat(queue.drainTo(shipped, 10)).isEqualTo(10);
+        assertThat(queue.drainTo(shipped, 0)).isZero();
+        assertThat(queue.drainTo(shipped, 100)).isEqualTo(23);
+
+        assertThat(shipped).containsExactlyElementsOf(log);
+        assertThat(queue.size()).isZero();
+    }
+
+    @Test
     void dropsAndCountsWhatIsOfferedAfterClose() {
         SpillQueue queue = SpillQueue.open(dir, 8, Long.MAX_VALUE, f.clock);
         queue.close();

@@ -233,13 +233,7 @@ final class AlsShipper implements AutoCloseable {
     }
 
     private void fill(List<Entry> batch) {
-        while (batch.size() < batchEntries) {
-            Entry entry = queue.poll();
-            if (entry == null) {
-                break;
-            }
-            batch.add(entry);
-        }
+        queue.drainTo(batch, batchEntries - batch.size());
         inFlight = batch.size();
     }
 
