@@ -9,6 +9,7 @@ import dev.palisade.flowlog.v1.Entry;
 import dev.palisade.flowlog.v1.FlowRecord;
 import dev.palisade.flowlog.v1.Gap;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,11 +38,15 @@ public final class FlowChain {
     private final int checkpointEvery;
     private final Duration checkpointInterval;
     private final EntrySink sink;
+    /** Owned by the chain's one thread: a JCA lookup per entry cost more than the hash of a small entry. */
+    private final MessageDigest sha256 = FlowEntries.sha256();
 
     private long nextSeq;
     private ByteString headHash;
     private long uncovered;
-    private Instant lastCheckpoint;
+    /** When {@link #tick()} next checks for a checkpoint: the last one plus the interval. */
+    private Instant nextCheckpointDue;
+
     private long signatureFailures;
 
     private FlowChain(Builder b, EntrySink sink) {
@@ -53,7 +58,7 @@ public final class FlowChain {
         this.sink = sink;
         this.nextSeq = b.nextSeq;
         this.headHash = b.headHash;
-        this.lastCheckpoint = clock.instant();
+        this.nextCheckpointDue = clock.instant().plus(checkpointInterval);
     }
 
     /** A builder for the chain of {@code sidecar}, signing checkpoints with {@code signer}. */
@@ -78,7 +83,7 @@ public final class FlowChain {
 
     /** Emits a checkpoint if the interval has passed and entries are uncovered; call when idle. */
     public void tick() {
-        if (uncovered > 0 && !clock.instant().isBefore(lastCheckpoint.plus(checkpointInterval))) {
+        if (uncovered > 0 && !clock.instant().isBefore(nextCheckpointDue)) {
             checkpoint();
         }
     }
@@ -92,7 +97,8 @@ public final class FlowChain {
             return false;
         }
         Instant now = clock.instant();
-        lastCheckpoint = now; // also after a failure: retry at the next interval, not on every append
+        // also after a failure: retry at the next interval, not on every append
+        nextCheckpointDue = now.plus(checkpointInterval);
         Entry unsigned = Entry.newBuilder()
                 .setSidecar(sidecar)
                 .setSeq(nextSeq)
@@ -164,7 +170,7 @@ public final class FlowChain {
     }
 
     private void link(Entry entry) {
-        headHash = FlowEntries.hash(entry);
+        headHash = FlowEntries.hash(entry, sha256);
         nextSeq++;
         sink.accept(entry);
     }

@@ -20,7 +20,9 @@ import java.util.Set;
  *
  * <ul>
  *   <li>JSON: the proto3 JSON mapping, lowerCamelCase field names, default values omitted (except {@code seq}), no insignificant
- *       whitespace, one entry per line. Parsing is strict: an unknown field is an error, not a silent drop.
+ *       whitespace, one entry per line. Written by {@link FlowJsonWriter} (the same text as protobuf's {@code JsonFormat}
+ *       printer, {@link #toJsonWithJsonFormat}, much faster); parsed by {@code JsonFormat}. Parsing is strict: an
+ *       unknown field is an error, not a silent drop.
  *   <li>Hash: SHA-256 over the deterministic protobuf encoding of the whole entry (fields in number order, default
  *       values omitted, no unknown fields). An entry parsed from its JSON line re-encodes to the same bytes.
  *   <li>Checkpoint payload: a domain-separation prefix, then the deterministic encoding of the checkpoint entry with
@@ -39,7 +41,11 @@ public final class FlowEntries {
     /** Prefixes the signed payload of a checkpoint, so that no other signature by the SVID key can pass as one. */
     static final byte[] CHECKPOINT_CONTEXT = "palisade.flowlog.v1.Checkpoint\n".getBytes(StandardCharsets.US_ASCII);
 
-    /** {@code seq} is printed even when 0, so that every line shows its place in the chain. */
+    /**
+     * The definition of the JSON line: {@code seq} is printed even when 0, so that every line shows its place in the
+     * chain. Not on the write path ({@link FlowJsonWriter} renders the same text, much faster); kept as the reference
+     * that writer is tested and measured against.
+     */
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer()
             .omittingInsignificantWhitespace()
             .includingDefaultValueFields(Set.of(Entry.getDescriptor().findFieldByNumber(Entry.SEQ_FIELD_NUMBER)));
@@ -50,6 +56,22 @@ public final class FlowEntries {
 
     /** {@code entry} as one line of JSON, without the line terminator. */
     public static String toJson(Entry entry) {
+        requireNonNull(entry, "entry");
+        StringBuilder out = new StringBuilder(1024);
+        FlowJsonWriter.append(entry, out);
+        return out.toString();
+    }
+
+    /** Appends {@link #toJson} of {@code entry} to {@code out}: for a writer that reuses one builder. */
+    static void appendJson(Entry entry, StringBuilder out) {
+        FlowJsonWriter.append(requireNonNull(entry, "entry"), requireNonNull(out, "out"));
+    }
+
+    /**
+     * {@link #toJson} as protobuf's {@code JsonFormat} printer renders it, configured as the format defines: the
+     * reference for tests and benchmarks. Several times slower than {@link #toJson}; not for the write path.
+     */
+    public static String toJsonWithJsonFormat(Entry entry) {
         requireNonNull(entry, "entry");
         try {
             return PRINTER.print(entry);
@@ -93,7 +115,16 @@ public final class FlowEntries {
 
     /** SHA-256 of {@link #canonicalBytes}: what the next entry of the chain carries as {@code prev_hash}. */
     public static ByteString hash(Entry entry) {
-        return ByteString.copyFrom(sha256().digest(canonicalBytes(entry)));
+        return hash(entry, sha256());
+    }
+
+    /**
+     * {@link #hash(Entry)} with a SHA-256 digest the caller owns (one thread), so that a writer does not look one up
+     * from the JCA providers for every entry.
+     */
+    static ByteString hash(Entry entry, MessageDigest sha256) {
+        sha256.reset();
+        return ByteString.copyFrom(sha256.digest(canonicalBytes(entry)));
     }
 
     /**
@@ -128,7 +159,7 @@ public final class FlowEntries {
         return hash.size() > n ? sb + "…" : sb.toString();
     }
 
-    private static MessageDigest sha256() {
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

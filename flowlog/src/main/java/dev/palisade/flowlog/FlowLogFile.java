@@ -77,8 +77,15 @@ public final class FlowLogFile implements AutoCloseable {
                 chainBuilder.resumeAfter(last.getSeq(), FlowEntries.hash(last));
             });
         }
+        StringBuilder line = new StringBuilder(4096); // the writer thread's, reused for every line
         this.chain = chainBuilder.build(entry -> {
-            file.write(FlowEntries.toJson(entry));
+            line.setLength(0);
+            FlowEntries.appendJson(entry, line);
+            file.write(line.toString());
+            if (line.capacity() > 256 * 1024) {
+                line.setLength(0);
+                line.trimToSize(); // one huge entry (a long path) does not keep its buffer
+            }
             entriesWritten.incrementAndGet();
             for (EntrySink sink : also) {
                 sink.accept(entry);

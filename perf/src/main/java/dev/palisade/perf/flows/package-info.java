@@ -1,4 +1,8 @@
-/** The flow store's ingest and summary measurements (issue 6): a plain main, not JMH (minutes of data per run). */
+/**
+ * Flow-log measurements: the store's ingest and summary (issue 6; {@code FlowStoreBenchmark}, a plain main, not JMH:
+ * minutes of data per run), and the sidecar writer's per-record encoding (issue 9; {@code FlowLogEncodingBenchmark},
+ * JMH).
+ */
 @NullMarked
 package dev.palisade.perf.flows;
 

@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: one daemon thread of its own, which alone polls the queue and blocks on the collector; the data path
  * never waits for it (it offers to the flow-log file's queue, whose writer thread feeds the spill queue). The batch
- * being sent is held by this thread, outside the spill queue: on a crash it is lost like the queue's memory part.
+ * being sent is held by this thread, outside the spill queue: when the thread stops with it undelivered it goes back
+ * to the front of the queue ({@link SpillQueue#returnUnshipped}), whose close keeps it for the next process; on a
+ * crash it is lost like the queue's memory part.
  */
 final class AlsShipper implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(AlsShipper.class);
@@ -141,7 +143,7 @@ final class AlsShipper implements AutoCloseable {
 
     /**
      * Delivers what is queued for at most {@code drain}, then stops: a collector that is away costs at most that
-     * long. What is left stays in the spill queue (its disk part is replayed by the next process).
+     * long. What is left stays in the spill queue (the batch in flight included), which the next process replays.
      */
     void close(Duration drain) {
         drainDeadlineNanos = System.nanoTime() + drain.toNanos();
@@ -218,22 +220,20 @@ final class AlsShipper implements AutoCloseable {
                 }
             }
         }
-        if (!batch.isEmpty() || queue.size() > 0) {
+        if (!batch.isEmpty()) {
+            queue.returnUnshipped(batch); // ahead of the rest, in order: the spill queue's close keeps them
+            batch.clear();
+            inFlight = 0;
+        }
+        long left = queue.size();
+        if (left > 0) {
             logger.warn(
-                    "flow logs: stopped with {} entries not delivered to the collector ({} of them kept on disk)",
-                    batch.size() + queue.size(),
-                    queue.size());
+                    "flow logs: stopped with {} entries not delivered to the collector; kept for the next start", left);
         }
     }
 
     private void fill(List<Entry> batch) {
-        while (batch.size() < batchEntries) {
-            Entry entry = queue.poll();
-            if (entry == null) {
-                break;
-            }
-            batch.add(entry);
-        }
+        queue.drainTo(batch, batchEntries - batch.size());
         inFlight = batch.size();
     }
 

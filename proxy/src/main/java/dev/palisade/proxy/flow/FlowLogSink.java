@@ -186,7 +186,8 @@ public final class FlowLogSink implements FlowSink, AutoCloseable {
 
     /**
      * Stops recording, writes the queued records and a final checkpoint, then gives the shipper up to
-     * {@code closeTimeout} to deliver what is queued; what is left on disk is shipped by the next process. Blocks.
+     * {@code closeTimeout} to deliver what is queued; what is left (in memory, in flight, on disk) is kept in the spill
+     * directory and shipped by the next process. Blocks.
      */
     @Override
     public void close() {

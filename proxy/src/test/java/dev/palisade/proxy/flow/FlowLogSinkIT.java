@@ -114,6 +114,33 @@ class FlowLogSinkIT {
     }
 
     @Test
+    void aCleanShutdownWithTheCollectorAwayKeepsEveryEntryForTheNextStart() throws Exception {
+        server.stop();
+        try (FlowLogSink sink =
+                FlowLogSink.open(settings().closeTimeout(Duration.ofMillis(200)).build())) {
+            for (int i = 0; i < 30; i++) {
+                sink.record(FlowFixtures.event(i));
+            }
+            assertThat(sink.sync(WITHIN)).isTrue();
+            await().atMost(WITHIN).until(() -> sink.shipFailures() >= 1); // a batch is in flight, undelivered
+            assertThat(sink.spillDiskBytes())
+                    .as("all of it in memory or in flight")
+                    .isZero();
+        }
+
+        try (FlowLogSink sink = FlowLogSink.open(settings().build())) {
+            // The 30 records and the closing checkpoint, replayed (polled into a batch, not yet counted, at times).
+            await().atMost(WITHIN).until(() -> sink.queueDepth() == 31);
+            server.restart();
+            for (int i = 30; i < 40; i++) {
+                sink.record(FlowFixtures.event(i));
+            }
+            await().atMost(WITHIN).until(() -> sink.queueDepth() == 0 && server.size() >= 41);
+        }
+        assertCollectorHasTheWholeChain(40);
+    }
+
+    @Test
     void aRefusingCollectorIsRetriedWithBackoffAndThenGetsEveryEntry() throws Exception {
         server.refuse = true;
         try (FlowLogSink sink = FlowLogSink.open(settings().build())) {
