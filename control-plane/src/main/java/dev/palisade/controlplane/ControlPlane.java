@@ -273,6 +273,7 @@ public final class ControlPlane implements AutoCloseable {
         flowStore = flows;
         FlowCollector collector = new FlowCollector(flows, mesh.trustDomain(), FLOW_QUEUE_MESSAGES);
         flowCollector = collector;
+        metrics.registerFlowCollector(collector);
         grpc = NettyServerBuilder.forAddress(config.grpcAddress())
                 .sslContext(new DynamicSslContext(tls::server))
                 .addService(identity)

@@ -72,6 +72,7 @@ public final class FlowCollector extends AccessLogServiceGrpc.AccessLogServiceIm
     private final Thread writer;
     private volatile boolean running = true;
 
+    private final AtomicLong batches = new AtomicLong();
     private final AtomicLong entriesReceived = new AtomicLong();
     private final AtomicLong entriesStored = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
@@ -130,6 +131,11 @@ public final class FlowCollector extends AccessLogServiceGrpc.AccessLogServiceIm
         Stream stream = new Stream(peer.get(), call);
         call.request(1);
         return stream;
+    }
+
+    /** Messages accepted (each a batch of entries for the writer). */
+    public long batches() {
+        return batches.get();
     }
 
     /** Entries received in accepted messages. */
@@ -276,6 +282,7 @@ public final class FlowCollector extends AccessLogServiceGrpc.AccessLogServiceIm
                 fail(r.status);
                 return;
             }
+            batches.incrementAndGet();
             entriesReceived.addAndGet(entries.size());
             Batch batch = new Batch(this, entries);
             synchronized (this) {
