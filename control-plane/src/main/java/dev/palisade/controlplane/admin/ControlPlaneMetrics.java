@@ -1,6 +1,7 @@
 package dev.palisade.controlplane.admin;
 
 import dev.palisade.controlplane.flows.FlowCollector;
+import dev.palisade.controlplane.otlp.OtlpFlowExporter;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -101,6 +102,30 @@ public final class ControlPlaneMetrics {
                 .name("palisade_flow_collector_store_failures_total")
                 .help("Flow-log batches the store failed to write (the senders re-send them)")
                 .callback(cb -> cb.call(collector.storeFailures()))
+                .register(registry);
+    }
+
+    /**
+     * Serves the OTLP exporter's counters (only when export is configured), read at each scrape:
+     * {@code palisade_flow_otlp_exported_total} (records the endpoint accepted) and
+     * {@code palisade_flow_otlp_dropped_total{reason}}, reason {@code queue_full} (the endpoint is down or slower
+     * than ingest), {@code export_failed} (a request failed after retries, or timed out) or {@code shutdown}.
+     */
+    public void registerOtlpExport(OtlpFlowExporter exporter) {
+        CounterWithCallback.builder()
+                .name("palisade_flow_otlp_exported_total")
+                .help("Stored flow records exported as OTLP logs and accepted by the endpoint")
+                .callback(cb -> cb.call(exporter.exported()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("palisade_flow_otlp_dropped_total")
+                .help("Stored flow records not exported as OTLP logs, by reason (the store keeps them)")
+                .labelNames("reason")
+                .callback(cb -> {
+                    cb.call(exporter.droppedQueueFull(), "queue_full");
+                    cb.call(exporter.droppedExportFailed(), "export_failed");
+                    cb.call(exporter.droppedShutdown(), "shutdown");
+                })
                 .register(registry);
     }
 

@@ -4,6 +4,7 @@ import dev.palisade.certs.ca.KeyAlgorithm;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What every control plane needs, whatever its mode: the mesh, its two ports, certificate lifetimes and root
@@ -46,4 +47,8 @@ public sealed interface ControlPlaneConfig permits LocalConfig, KubernetesConfig
 
     /** Flow entries older than this are deleted. */
     Duration flowRetention();
+
+    /** Export of stored flow records as OTLP logs; {@code null}: none. */
+    @Nullable
+    OtlpConfig otlp();
 }

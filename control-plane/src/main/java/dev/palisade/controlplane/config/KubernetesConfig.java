@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a control plane runs in Kubernetes mode: the CA in a Secret of its own namespace, workload credentials checked
@@ -31,6 +32,7 @@ import java.util.regex.Pattern;
  * @param syncTimeout how long the start waits for the first list of every watched kind (60 s)
  * @param flowStore the flow store's SQLite file ({@value #DEFAULT_FLOW_STORE}, a volume of the pod)
  * @param flowRetention flow entries older than this are deleted, hourly (7 days)
+ * @param otlp export of stored flow records as OTLP logs, or {@code null} (none, the default)
  */
 public record KubernetesConfig(
         String namespace,
@@ -47,7 +49,8 @@ public record KubernetesConfig(
         Duration policyDebounce,
         Duration syncTimeout,
         Path flowStore,
-        Duration flowRetention)
+        Duration flowRetention,
+        @Nullable OtlpConfig otlp)
         implements ControlPlaneConfig {
 
     public static final String DEFAULT_NAMESPACE = MeshConfig.ROOT_NAMESPACE;
@@ -120,7 +123,8 @@ public record KubernetesConfig(
                 .policyDebounce(policyDebounce)
                 .syncTimeout(syncTimeout)
                 .flowStore(flowStore)
-                .flowRetention(flowRetention);
+                .flowRetention(flowRetention)
+                .otlp(otlp);
     }
 
     /** Builds a {@link KubernetesConfig}; starts from the defaults. */
@@ -140,6 +144,7 @@ public record KubernetesConfig(
         private Duration syncTimeout = Duration.ofSeconds(60);
         private Path flowStore = Path.of(DEFAULT_FLOW_STORE);
         private Duration flowRetention = ControlPlaneConfig.DEFAULT_FLOW_RETENTION;
+        private @Nullable OtlpConfig otlp;
 
         private Builder(MeshConfig mesh) {
             this.mesh = requireNonNull(mesh, "mesh");
@@ -211,6 +216,11 @@ public record KubernetesConfig(
             return this;
         }
 
+        public Builder otlp(@Nullable OtlpConfig otlp) {
+            this.otlp = otlp;
+            return this;
+        }
+
         public KubernetesConfig build() {
             return new KubernetesConfig(
                     namespace,
@@ -227,7 +237,8 @@ public record KubernetesConfig(
                     policyDebounce,
                     syncTimeout,
                     flowStore,
-                    flowRetention);
+                    flowRetention,
+                    otlp);
         }
     }
 }

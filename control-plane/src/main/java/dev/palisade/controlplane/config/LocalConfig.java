@@ -6,6 +6,7 @@ import dev.palisade.certs.ca.KeyAlgorithm;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a control plane runs in local mode.
@@ -29,6 +30,7 @@ import java.time.Duration;
  * @param keyAlgorithm key of new roots
  * @param flowStore the flow store's SQLite file (default {@code DIR/flows.db})
  * @param flowRetention flow entries older than this are deleted, hourly (7 days)
+ * @param otlp export of stored flow records as OTLP logs, or {@code null} (none, the default)
  */
 public record LocalConfig(
         Path dir,
@@ -43,7 +45,8 @@ public record LocalConfig(
         Duration warnBefore,
         KeyAlgorithm keyAlgorithm,
         Path flowStore,
-        Duration flowRetention)
+        Duration flowRetention,
+        @Nullable OtlpConfig otlp)
         implements ControlPlaneConfig {
 
     public LocalConfig {
@@ -83,7 +86,8 @@ public record LocalConfig(
                 Duration.ofDays(60),
                 KeyAlgorithm.EC_P256,
                 dir.resolve("flows.db"),
-                ControlPlaneConfig.DEFAULT_FLOW_RETENTION);
+                ControlPlaneConfig.DEFAULT_FLOW_RETENTION,
+                null);
     }
 
     public LocalConfig withAddresses(InetSocketAddress grpc, InetSocketAddress admin) {
@@ -100,7 +104,8 @@ public record LocalConfig(
                 warnBefore,
                 keyAlgorithm,
                 flowStore,
-                flowRetention);
+                flowRetention,
+                otlp);
     }
 
     public LocalConfig withPolicies(Path policies) {
@@ -117,7 +122,8 @@ public record LocalConfig(
                 warnBefore,
                 keyAlgorithm,
                 flowStore,
-                flowRetention);
+                flowRetention,
+                otlp);
     }
 
     public LocalConfig withTtls(Duration workloadTtl, Duration maxTtl) {
@@ -134,7 +140,8 @@ public record LocalConfig(
                 warnBefore,
                 keyAlgorithm,
                 flowStore,
-                flowRetention);
+                flowRetention,
+                otlp);
     }
 
     public LocalConfig withFlows(Path flowStore, Duration flowRetention) {
@@ -151,6 +158,25 @@ public record LocalConfig(
                 warnBefore,
                 keyAlgorithm,
                 flowStore,
-                flowRetention);
+                flowRetention,
+                otlp);
+    }
+
+    public LocalConfig withOtlp(@Nullable OtlpConfig otlp) {
+        return new LocalConfig(
+                dir,
+                policies,
+                mesh,
+                grpcAddress,
+                adminAddress,
+                workloadTtl,
+                maxTtl,
+                rootLifetime,
+                rotateBefore,
+                warnBefore,
+                keyAlgorithm,
+                flowStore,
+                flowRetention,
+                otlp);
     }
 }
