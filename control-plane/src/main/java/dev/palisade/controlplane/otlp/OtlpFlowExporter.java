@@ -171,33 +171,45 @@ public final class OtlpFlowExporter implements FlowCollector.StoredListener, Aut
     }
 
     private void emitLoop() {
-        while (running || !handoff.isEmpty()) {
-            try {
+        try {
+            while (running || !handoff.isEmpty()) {
                 Pending p = handoff.poll(100, TimeUnit.MILLISECONDS);
                 if (p == null) {
                     continue;
                 }
-                while (!sdkRoom.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                    if (!running) {
-                        droppedShutdown.incrementAndGet();
-                        p = null;
-                        break;
-                    }
+                boolean room;
+                try {
+                    room = acquireRoom();
+                } catch (InterruptedException e) {
+                    droppedShutdown.incrementAndGet();
+                    throw e;
                 }
-                if (p != null) {
-                    try {
-                        emit(p);
-                    } catch (RuntimeException e) {
-                        sdkRoom.release();
-                        droppedExportFailed.incrementAndGet();
-                        logger.warn("cannot emit a flow record as an OTLP log", e);
-                    }
+                if (!room) {
+                    // Closing, and the SDK is still full: close() counts what is left.
+                    droppedShutdown.incrementAndGet();
+                    return;
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                try {
+                    emit(p);
+                } catch (RuntimeException e) {
+                    sdkRoom.release();
+                    droppedExportFailed.incrementAndGet();
+                    logger.warn("cannot emit a flow record as an OTLP log", e);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits for the SDK to have room for one more record; false when closing and it has none. */
+    private boolean acquireRoom() throws InterruptedException {
+        while (!sdkRoom.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+            if (!running) {
+                return false;
             }
         }
+        return true;
     }
 
     private void emit(Pending p) {
@@ -262,10 +274,14 @@ public final class OtlpFlowExporter implements FlowCollector.StoredListener, Aut
         running = false;
         try {
             emitter.join(CLOSE_DRAIN_MILLIS);
+            if (emitter.isAlive()) {
+                emitter.interrupt();
+                emitter.join(CLOSE_DRAIN_MILLIS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        emitter.interrupt();
+        // The collector is closed and the emitter gone: what is left was never emitted.
         droppedShutdown.addAndGet(handoff.size());
         handoff.clear();
         CompletableResultCode done = provider.shutdown();
