@@ -153,10 +153,11 @@ class ControlPlaneOtlpIT {
             assertThat(body.path("decision").asText()).isEqualTo(deny ? "deny" : "allow");
             assertThat(body.path("record").path("path").asText()).isEqualTo(r.getPath());
         }
-        String metrics = get(cp, "/metrics");
-        assertThat(metrics)
+        // The exporter counts a request once its answer is in, just after the receiver has the records.
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(get(cp, "/metrics"))
                 .contains("palisade_flow_otlp_exported_total " + records.size() + ".0")
-                .contains("palisade_flow_otlp_dropped_total{reason=\"queue_full\"} 0");
+                .contains("palisade_flow_otlp_dropped_total{reason=\"queue_full\"} 0")
+                .contains("palisade_flow_otlp_dropped_total{reason=\"export_failed\"} 0"));
     }
 
     @Test
