@@ -144,7 +144,9 @@ public final class OtlpFlowExporter implements FlowCollector.StoredListener, Aut
             if (!e.hasRecord()) {
                 continue;
             }
-            if (!running || !handoff.offer(new Pending(senderText, e, now))) {
+            if (!running) {
+                droppedShutdown.incrementAndGet();
+            } else if (!handoff.offer(new Pending(senderText, e, now))) {
                 droppedQueueFull.incrementAndGet();
             }
         }
@@ -165,7 +167,7 @@ public final class OtlpFlowExporter implements FlowCollector.StoredListener, Aut
         return droppedExportFailed.get();
     }
 
-    /** Records still queued when the exporter was closed and its flush ran out of time. */
+    /** Records not yet handed to the SDK when the exporter closed (it emits what it can for 2 s). */
     public long droppedShutdown() {
         return droppedShutdown.get();
     }
