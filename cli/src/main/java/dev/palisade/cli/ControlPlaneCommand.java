@@ -9,6 +9,7 @@ import dev.palisade.controlplane.config.KubernetesConfig;
 import dev.palisade.controlplane.config.LocalConfig;
 import dev.palisade.controlplane.config.MeshConfig;
 import dev.palisade.controlplane.config.MtlsMode;
+import dev.palisade.controlplane.config.OtlpConfig;
 import dev.palisade.controlplane.kube.WebhookCertificates;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -16,6 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -175,6 +177,16 @@ final class ControlPlaneCommand implements Callable<Integer> {
     private @Nullable Path flowStore;
 
     @Option(
+            names = "--otlp-endpoint",
+            paramLabel = "URL",
+            description = "Also export each stored flow record as an OpenTelemetry log over OTLP/HTTP"
+                    + " (http/protobuf) to this receiver, best effort (the flow store stays authoritative):"
+                    + " http(s)://HOST:PORT, e.g. http://otel-collector:4318; /v1/logs is added when the URL has"
+                    + " no path.",
+            converter = OtlpEndpointConverter.class)
+    private @Nullable URI otlpEndpoint;
+
+    @Option(
             names = "--default-action",
             paramLabel = "ACTION",
             defaultValue = "allow",
@@ -224,7 +236,8 @@ final class ControlPlaneCommand implements Callable<Integer> {
             config = config.withTtls(checkTtl(certificateTtl, config.maxTtl()), config.maxTtl());
         }
         config = config.withFlows(flowStore == null ? config.flowStore() : flowStore, flowRetention)
-                .withAdminToken(adminToken);
+                .withAdminToken(adminToken)
+                .withOtlp(otlp());
         ControlPlane cp = ControlPlane.startLocal(config, Clock.systemUTC());
         return serve(cp, "local " + dir, config.grpcAddress().getHostString(), adminToken, () -> {});
     }
@@ -251,7 +264,8 @@ final class ControlPlaneCommand implements Callable<Integer> {
                     .grpcAddress(grpcListen == null ? CLUSTER_GRPC : grpcListen)
                     .adminAddress(adminListen == null ? CLUSTER_ADMIN : adminListen)
                     .flowRetention(flowRetention)
-                    .adminToken(adminToken);
+                    .adminToken(adminToken)
+                    .otlp(otlp());
             if (flowStore != null) {
                 builder.flowStore(flowStore);
             }
@@ -374,6 +388,11 @@ final class ControlPlaneCommand implements Callable<Integer> {
 
     private static String stripSlash(String url) {
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    private @Nullable OtlpConfig otlp() {
+        URI endpoint = otlpEndpoint;
+        return endpoint == null ? null : OtlpConfig.of(endpoint.toString());
     }
 
     private Duration checkTtl(Duration ttl, Duration max) {

@@ -35,7 +35,8 @@ class ChartCommandLinesIT {
                         "mesh.mtls", "PERMISSIVE",
                         "mesh.defaultPolicy", "deny",
                         "mesh.certificateTtl", "12h",
-                        "webhook.failurePolicy", "Ignore"));
+                        "webhook.failurePolicy", "Ignore",
+                        "flowLogs.otlp.endpoint", "http://otel-collector.observability:4318"));
     }
 
     @ParameterizedTest

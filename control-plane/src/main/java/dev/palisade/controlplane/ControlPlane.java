@@ -21,6 +21,7 @@ import dev.palisade.controlplane.config.ControlPlaneConfig;
 import dev.palisade.controlplane.config.KubernetesConfig;
 import dev.palisade.controlplane.config.LocalConfig;
 import dev.palisade.controlplane.config.MeshConfig;
+import dev.palisade.controlplane.config.OtlpConfig;
 import dev.palisade.controlplane.flows.FlowApi;
 import dev.palisade.controlplane.flows.FlowCollector;
 import dev.palisade.controlplane.flows.FlowStore;
@@ -33,6 +34,7 @@ import dev.palisade.controlplane.kube.CaSecretStore;
 import dev.palisade.controlplane.kube.KubernetesPolicySource;
 import dev.palisade.controlplane.kube.TokenReviewCredentials;
 import dev.palisade.controlplane.kube.TrustBundleConfigMaps;
+import dev.palisade.controlplane.otlp.OtlpFlowExporter;
 import dev.palisade.controlplane.policy.CompiledWorkloadPolicy;
 import dev.palisade.controlplane.policy.PolicyCompileException;
 import dev.palisade.controlplane.policy.PolicyCompiler;
@@ -87,7 +89,8 @@ import org.slf4j.LoggerFactory;
  * through informers.
  *
  * <p>Threads: gRPC's own, the policy source's, one scheduler thread for rotation ticks, self-renewal and flow
- * retention, the flow collector's writer, and one event loop for the admin port.
+ * retention, the flow collector's writer, and one event loop for the admin port; with OTLP export, its emitter
+ * thread and the OpenTelemetry SDK's batch worker and HTTP client.
  */
 public final class ControlPlane implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(ControlPlane.class);
@@ -121,6 +124,7 @@ public final class ControlPlane implements AutoCloseable {
     private @Nullable AdminServer admin;
     private @Nullable FlowStore flowStore;
     private @Nullable FlowCollector flowCollector;
+    private @Nullable OtlpFlowExporter otlpExporter;
 
     private ControlPlane(CertificateAuthority ca, Clock clock, ControlPlaneConfig config) throws IOException {
         this.mesh = config.mesh();
@@ -272,8 +276,17 @@ public final class ControlPlane implements AutoCloseable {
                 config.maxTtl());
         FlowStore flows = FlowStore.open(config.flowStore(), clock);
         flowStore = flows;
-        FlowCollector collector = new FlowCollector(flows, mesh.trustDomain(), FLOW_QUEUE_MESSAGES);
+        FlowCollector.StoredListener stored = FlowCollector.StoredListener.NONE;
+        OtlpConfig otlpConfig = config.otlp();
+        if (otlpConfig != null) {
+            OtlpFlowExporter otlp = OtlpFlowExporter.start(otlpConfig, clock);
+            otlpExporter = otlp;
+            metrics.registerOtlpExport(otlp);
+            stored = otlp;
+        }
+        FlowCollector collector = new FlowCollector(flows, mesh.trustDomain(), FLOW_QUEUE_MESSAGES, stored);
         flowCollector = collector;
+        metrics.registerFlowCollector(collector);
         grpc = NettyServerBuilder.forAddress(config.grpcAddress())
                 .sslContext(new DynamicSslContext(tls::server))
                 .addService(identity)
@@ -451,6 +464,11 @@ public final class ControlPlane implements AutoCloseable {
         return requireNonNull(flowStore, "flowStore");
     }
 
+    /** The OTLP exporter of stored flow records, when configured. */
+    public @Nullable OtlpFlowExporter otlpExporter() {
+        return otlpExporter;
+    }
+
     /** The flow-log collector (running once started). */
     public FlowCollector flowCollector() {
         return requireNonNull(flowCollector, "flowCollector");
@@ -530,6 +548,13 @@ public final class ControlPlane implements AutoCloseable {
         }
         if (flowCollector != null) {
             flowCollector.close();
+        }
+        if (otlpExporter != null) {
+            try {
+                otlpExporter.close();
+            } catch (RuntimeException e) {
+                logger.warn("closing the OTLP exporter failed", e);
+            }
         }
         scheduler.shutdownNow();
         if (flowStore != null) {

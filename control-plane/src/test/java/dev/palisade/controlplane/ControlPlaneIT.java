@@ -14,12 +14,21 @@ import dev.palisade.certs.tls.SpiffeSslContexts;
 import dev.palisade.certs.tls.TlsOptions;
 import dev.palisade.controlplane.config.LocalConfig;
 import dev.palisade.controlplane.config.MeshConfig;
+import dev.palisade.controlplane.flows.AccessLogStreams;
+import dev.palisade.flowlog.CheckpointSigner;
+import dev.palisade.flowlog.FlowChain;
+import dev.palisade.flowlog.v1.Decision;
+import dev.palisade.flowlog.v1.Entry;
+import dev.palisade.flowlog.v1.FlowRecord;
+import dev.palisade.flowlog.v1.Protocol;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -30,6 +39,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -183,6 +193,84 @@ class ControlPlaneIT {
                             .flatMap(r -> r.getRules().getPoliciesMap().keySet().stream()))
                     .contains("ns[shop]-policy[deny-secret]-rule[0]");
             assertThat(millis).as("policy edit to sidecar").isLessThan(1000);
+        }
+    }
+
+    @Test
+    void collectorCountersOnMetricsMoveWithRealTraffic() throws Exception {
+        IssuedIdentity orders = bootstrapOrders();
+        List<Entry> chain = chainOf(orders, 25);
+        assertThat(get("/metrics").body())
+                .contains("palisade_flow_collector_batches_total 0")
+                .contains("palisade_flow_collector_entries_total{outcome=\"received\"} 0")
+                .contains("palisade_flow_collector_streams_refused_total 0")
+                .contains("palisade_flow_collector_store_failures_total 0");
+
+        assertThat(sendFlows(orders, AccessLogStreams.messages(ORDERS.toString(), chain, 10)))
+                .isEqualTo(Status.OK);
+        int batches = AccessLogStreams.messages(ORDERS.toString(), chain, 10).size();
+        String metrics = get("/metrics").body();
+        assertThat(metrics)
+                .contains("palisade_flow_collector_batches_total " + batches + ".0")
+                .contains("palisade_flow_collector_entries_total{outcome=\"received\"} " + chain.size() + ".0")
+                .contains("palisade_flow_collector_entries_total{outcome=\"stored\"} " + chain.size() + ".0")
+                .contains("palisade_flow_collector_entries_total{outcome=\"duplicate\"} 0");
+
+        // A re-send after a reconnect: received again, stored once.
+        assertThat(sendFlows(orders, AccessLogStreams.messages(ORDERS.toString(), chain.subList(0, 12), 10)))
+                .isEqualTo(Status.OK);
+        // Another sidecar's node id on orders' certificate: refused.
+        assertThat(sendFlows(orders, AccessLogStreams.messages(PAYMENTS.toString(), chain, 10))
+                        .getCode())
+                .isEqualTo(Status.Code.PERMISSION_DENIED);
+        metrics = get("/metrics").body();
+        assertThat(metrics)
+                .contains("palisade_flow_collector_entries_total{outcome=\"received\"} " + (chain.size() + 12) + ".0")
+                .contains("palisade_flow_collector_entries_total{outcome=\"stored\"} " + chain.size() + ".0")
+                .contains("palisade_flow_collector_entries_total{outcome=\"duplicate\"} 12.0")
+                .contains("palisade_flow_collector_entries_total{outcome=\"conflict\"} 0")
+                .contains("palisade_flow_collector_streams_refused_total 1.0")
+                .contains("palisade_flow_collector_store_failures_total 0");
+        assertThat(cp.flowStore().size()).isEqualTo(chain.size());
+    }
+
+    /** {@code n} records of the sidecar of {@code identity}, signed with its SVID, then a checkpoint. */
+    static List<Entry> chainOf(IssuedIdentity identity, int n) {
+        List<Entry> out = new ArrayList<>();
+        FlowChain chain = FlowChain.builder(
+                        identity.svid().id(),
+                        CheckpointSigner.of(
+                                identity.svid().privateKey(), identity.svid().chain()))
+                .checkpointEvery(10)
+                .build(out::add);
+        long t0 = Clock.systemUTC().millis() * 1_000_000L;
+        for (int i = 0; i < n; i++) {
+            chain.append(FlowRecord.newBuilder()
+                    .setStartUnixNanos(t0 + i * 1_000_000L)
+                    .setSourceId(PAYMENTS.toString())
+                    .setDestinationId(identity.svid().id().toString())
+                    .setProtocol(Protocol.HTTP1)
+                    .setMethod("GET")
+                    .setPath("/orders/" + i)
+                    .setStatus(i % 5 == 0 ? 403 : 200)
+                    .setDecision(i % 5 == 0 ? Decision.DENY : Decision.ALLOW)
+                    .setPolicy(i % 5 == 0 ? "shop/deny-secret" : "shop/orders")
+                    .setRule(i % 5 == 0 ? 0 : 1)
+                    .build());
+        }
+        chain.checkpoint();
+        return out;
+    }
+
+    Status sendFlows(IssuedIdentity identity, List<StreamAccessLogsMessage> messages) throws Exception {
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", cp.grpcPort())
+                .sslContext(SpiffeSslContexts.forClient(
+                        identity.svid(), bootstrap, GRPC_TLS, PeerAuthorizer.exactly(cp.selfId())))
+                .build();
+        try {
+            return AccessLogStreams.send(channel, messages);
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 }

@@ -1,6 +1,9 @@
 package dev.palisade.controlplane.admin;
 
+import dev.palisade.controlplane.flows.FlowCollector;
+import dev.palisade.controlplane.otlp.OtlpFlowExporter;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -59,6 +62,72 @@ public final class ControlPlaneMetrics {
             .help("Policy (re)loads by result: ok or error (the last good set stays in force)")
             .labelNames("result")
             .register(registry);
+
+    /**
+     * Serves the flow collector's counters, which it keeps itself: read at each scrape. Call once, when the collector
+     * starts.
+     *
+     * <ul>
+     *   <li>{@code palisade_flow_collector_batches_total}: ALS messages accepted;
+     *   <li>{@code palisade_flow_collector_entries_total{outcome}}: {@code received} in accepted messages, then per
+     *       entry written one of {@code stored} (new), {@code duplicate} (an exact re-send, ignored) or
+     *       {@code conflict} (differs from the stored entry of its sidecar and seq, kept apart);
+     *   <li>{@code palisade_flow_collector_streams_refused_total}: streams failed for identity or format;
+     *   <li>{@code palisade_flow_collector_store_failures_total}: writes the store failed (their senders re-send).
+     * </ul>
+     */
+    public void registerFlowCollector(FlowCollector collector) {
+        CounterWithCallback.builder()
+                .name("palisade_flow_collector_batches_total")
+                .help("Flow-log (ALS) messages accepted by the collector")
+                .callback(cb -> cb.call(collector.batches()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("palisade_flow_collector_entries_total")
+                .help("Flow-log entries: received, then stored (new), duplicate (exact re-send) or conflict")
+                .labelNames("outcome")
+                .callback(cb -> {
+                    cb.call(collector.entriesReceived(), "received");
+                    cb.call(collector.entriesStored(), "stored");
+                    cb.call(collector.duplicates(), "duplicate");
+                    cb.call(collector.conflicts(), "conflict");
+                })
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("palisade_flow_collector_streams_refused_total")
+                .help("Flow-log streams refused for identity or format")
+                .callback(cb -> cb.call(collector.streamsRefused()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("palisade_flow_collector_store_failures_total")
+                .help("Flow-log batches the store failed to write (the senders re-send them)")
+                .callback(cb -> cb.call(collector.storeFailures()))
+                .register(registry);
+    }
+
+    /**
+     * Serves the OTLP exporter's counters (only when export is configured), read at each scrape:
+     * {@code palisade_flow_otlp_exported_total} (records the endpoint accepted) and
+     * {@code palisade_flow_otlp_dropped_total{reason}}, reason {@code queue_full} (the endpoint is down or slower
+     * than ingest), {@code export_failed} (a request failed after retries, or timed out) or {@code shutdown}.
+     */
+    public void registerOtlpExport(OtlpFlowExporter exporter) {
+        CounterWithCallback.builder()
+                .name("palisade_flow_otlp_exported_total")
+                .help("Stored flow records exported as OTLP logs and accepted by the endpoint")
+                .callback(cb -> cb.call(exporter.exported()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("palisade_flow_otlp_dropped_total")
+                .help("Stored flow records not exported as OTLP logs, by reason (the store keeps them)")
+                .labelNames("reason")
+                .callback(cb -> {
+                    cb.call(exporter.droppedQueueFull(), "queue_full");
+                    cb.call(exporter.droppedExportFailed(), "export_failed");
+                    cb.call(exporter.droppedShutdown(), "shutdown");
+                })
+                .register(registry);
+    }
 
     public PrometheusRegistry registry() {
         return registry;

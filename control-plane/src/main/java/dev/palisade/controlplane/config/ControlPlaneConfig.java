@@ -54,4 +54,7 @@ public sealed interface ControlPlaneConfig permits LocalConfig, KubernetesConfig
      */
     @Nullable
     AdminToken adminToken();
+    /** Export of stored flow records as OTLP logs; {@code null}: none. */
+    @Nullable
+    OtlpConfig otlp();
 }

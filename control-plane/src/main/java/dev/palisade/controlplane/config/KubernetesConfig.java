@@ -34,6 +34,7 @@ import org.jspecify.annotations.Nullable;
  * @param flowRetention flow entries older than this are deleted, hourly (7 days)
  * @param adminToken the bearer token of the admin API ({@code /config}, {@code /api/...}), or null (the default):
  *     loopback clients only, that is {@code kubectl port-forward} or a process of the pod
+ * @param otlp export of stored flow records as OTLP logs, or {@code null} (none, the default)
  */
 public record KubernetesConfig(
         String namespace,
@@ -51,7 +52,8 @@ public record KubernetesConfig(
         Duration syncTimeout,
         Path flowStore,
         Duration flowRetention,
-        @Nullable AdminToken adminToken)
+        @Nullable AdminToken adminToken,
+        @Nullable OtlpConfig otlp)
         implements ControlPlaneConfig {
 
     public static final String DEFAULT_NAMESPACE = MeshConfig.ROOT_NAMESPACE;
@@ -125,7 +127,8 @@ public record KubernetesConfig(
                 .syncTimeout(syncTimeout)
                 .flowStore(flowStore)
                 .flowRetention(flowRetention)
-                .adminToken(adminToken);
+                .adminToken(adminToken)
+                .otlp(otlp);
     }
 
     /** Builds a {@link KubernetesConfig}; starts from the defaults. */
@@ -146,6 +149,7 @@ public record KubernetesConfig(
         private Path flowStore = Path.of(DEFAULT_FLOW_STORE);
         private Duration flowRetention = ControlPlaneConfig.DEFAULT_FLOW_RETENTION;
         private @Nullable AdminToken adminToken;
+        private @Nullable OtlpConfig otlp;
 
         private Builder(MeshConfig mesh) {
             this.mesh = requireNonNull(mesh, "mesh");
@@ -222,6 +226,11 @@ public record KubernetesConfig(
             return this;
         }
 
+        public Builder otlp(@Nullable OtlpConfig otlp) {
+            this.otlp = otlp;
+            return this;
+        }
+
         public KubernetesConfig build() {
             return new KubernetesConfig(
                     namespace,
@@ -239,7 +248,8 @@ public record KubernetesConfig(
                     syncTimeout,
                     flowStore,
                     flowRetention,
-                    adminToken);
+                    adminToken,
+                    otlp);
         }
     }
 }

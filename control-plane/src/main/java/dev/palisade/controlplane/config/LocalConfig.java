@@ -32,6 +32,7 @@ import org.jspecify.annotations.Nullable;
  * @param flowRetention flow entries older than this are deleted, hourly (7 days)
  * @param adminToken the bearer token of the admin API ({@code /config}, {@code /api/...}), or null (the default):
  *     loopback clients only
+ * @param otlp export of stored flow records as OTLP logs, or {@code null} (none, the default)
  */
 public record LocalConfig(
         Path dir,
@@ -47,7 +48,8 @@ public record LocalConfig(
         KeyAlgorithm keyAlgorithm,
         Path flowStore,
         Duration flowRetention,
-        @Nullable AdminToken adminToken)
+        @Nullable AdminToken adminToken,
+        @Nullable OtlpConfig otlp)
         implements ControlPlaneConfig {
 
     public LocalConfig {
@@ -88,6 +90,7 @@ public record LocalConfig(
                 KeyAlgorithm.EC_P256,
                 dir.resolve("flows.db"),
                 ControlPlaneConfig.DEFAULT_FLOW_RETENTION,
+                null,
                 null);
     }
 
@@ -106,7 +109,8 @@ public record LocalConfig(
                 keyAlgorithm,
                 flowStore,
                 flowRetention,
-                adminToken);
+                adminToken,
+                otlp);
     }
 
     public LocalConfig withPolicies(Path policies) {
@@ -124,7 +128,8 @@ public record LocalConfig(
                 keyAlgorithm,
                 flowStore,
                 flowRetention,
-                adminToken);
+                adminToken,
+                otlp);
     }
 
     public LocalConfig withTtls(Duration workloadTtl, Duration maxTtl) {
@@ -142,7 +147,8 @@ public record LocalConfig(
                 keyAlgorithm,
                 flowStore,
                 flowRetention,
-                adminToken);
+                adminToken,
+                otlp);
     }
 
     public LocalConfig withFlows(Path flowStore, Duration flowRetention) {
@@ -160,7 +166,8 @@ public record LocalConfig(
                 keyAlgorithm,
                 flowStore,
                 flowRetention,
-                adminToken);
+                adminToken,
+                otlp);
     }
 
     public LocalConfig withAdminToken(@Nullable AdminToken adminToken) {
@@ -178,6 +185,26 @@ public record LocalConfig(
                 keyAlgorithm,
                 flowStore,
                 flowRetention,
-                adminToken);
+                adminToken,
+                otlp);
+    }
+
+    public LocalConfig withOtlp(@Nullable OtlpConfig otlp) {
+        return new LocalConfig(
+                dir,
+                policies,
+                mesh,
+                grpcAddress,
+                adminAddress,
+                workloadTtl,
+                maxTtl,
+                rootLifetime,
+                rotateBefore,
+                warnBefore,
+                keyAlgorithm,
+                flowStore,
+                flowRetention,
+                adminToken,
+                otlp);
     }
 }

@@ -122,21 +122,36 @@ public final class FlowApi {
         ObjectNode root = JSON.createObjectNode();
         ArrayNode flows = root.putArray("flows");
         for (FlowRow row : page.flows()) {
-            ObjectNode n = flows.addObject();
-            n.put("sidecar", row.sidecar());
-            n.put("seq", row.seq());
-            n.put("sender", row.sender());
-            n.put("received", row.received().toString());
-            n.put("time", row.time().toString());
-            n.put("decision", row.decisionDetail());
-            try {
-                n.set("record", JSON.readTree(PRINTER.print(row.record())));
-            } catch (InvalidProtocolBufferException | JsonProcessingException e) {
-                throw new IllegalStateException("cannot render a flow record as JSON", e);
-            }
+            flows.add(renderRow(row));
         }
         root.put("nextCursor", page.nextCursor());
         return write(root);
+    }
+
+    /** One row of {@code GET /api/flows}: {@code sidecar, seq, sender, received, time, decision, record}. */
+    public static ObjectNode renderRow(FlowRow row) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("sidecar", row.sidecar());
+        n.put("seq", row.seq());
+        n.put("sender", row.sender());
+        n.put("received", row.received().toString());
+        n.put("time", row.time().toString());
+        n.put("decision", row.decisionDetail());
+        try {
+            n.set("record", JSON.readTree(PRINTER.print(row.record())));
+        } catch (InvalidProtocolBufferException | JsonProcessingException e) {
+            throw new IllegalStateException("cannot render a flow record as JSON", e);
+        }
+        return n;
+    }
+
+    /** {@link #renderRow} as compact JSON text, without a line break. */
+    public static String rowJson(FlowRow row) {
+        try {
+            return JSON.writeValueAsString(renderRow(row));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Reads what {@link #renderPage} wrote. */

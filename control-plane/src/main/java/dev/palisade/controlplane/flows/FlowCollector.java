@@ -67,11 +67,13 @@ public final class FlowCollector extends AccessLogServiceGrpc.AccessLogServiceIm
 
     private final FlowStore store;
     private final TrustDomain trustDomain;
+    private final StoredListener listener;
     private final BlockingQueue<Batch> queue;
     private final ConcurrentLinkedQueue<Stream> waiting = new ConcurrentLinkedQueue<>();
     private final Thread writer;
     private volatile boolean running = true;
 
+    private final AtomicLong batches = new AtomicLong();
     private final AtomicLong entriesReceived = new AtomicLong();
     private final AtomicLong entriesStored = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
@@ -85,8 +87,18 @@ public final class FlowCollector extends AccessLogServiceGrpc.AccessLogServiceIm
      * @param queueMessages how many received messages may wait for the writer before streams are held
      */
     public FlowCollector(FlowStore store, TrustDomain trustDomain, int queueMessages) {
+        this(store, trustDomain, queueMessages, StoredListener.NONE);
+    }
+
+    /**
+     * Starts the writer thread; {@code listener} hears of every entry newly stored.
+     *
+     * @param queueMessages how many received messages may wait for the writer before streams are held
+     */
+    public FlowCollector(FlowStore store, TrustDomain trustDomain, int queueMessages, StoredListener listener) {
         this.store = requireNonNull(store, "store");
         this.trustDomain = requireNonNull(trustDomain, "trustDomain");
+        this.listener = requireNonNull(listener, "listener");
         if (queueMessages < 1) {
             throw new IllegalArgumentException("queueMessages: " + queueMessages + " (expected: > 0)");
         }
@@ -94,6 +106,22 @@ public final class FlowCollector extends AccessLogServiceGrpc.AccessLogServiceIm
         this.writer = new Thread(this::writeLoop, "palisade-flow-collector");
         writer.setDaemon(true);
         writer.start();
+    }
+
+    /**
+     * Hears of the entries the store has just committed: not duplicates, not conflicts. Called on the collector's
+     * writer thread, so it must return at once (hand the entries off; never block, never do I/O): the writer holds
+     * every sender while it runs.
+     */
+    @FunctionalInterface
+    public interface StoredListener {
+        StoredListener NONE = (sender, entries) -> {};
+
+        /**
+         * @param sender the verified SPIFFE ID that delivered them (each entry's {@code sidecar})
+         * @param entries the new entries, in chain order within the batch
+         */
+        void stored(SpiffeId sender, List<Entry> entries);
     }
 
     /** The service with the interceptor that puts the caller's verified SPIFFE ID into the call's context. */
@@ -130,6 +158,11 @@ public final class FlowCollector extends AccessLogServiceGrpc.AccessLogServiceIm
         Stream stream = new Stream(peer.get(), call);
         call.request(1);
         return stream;
+    }
+
+    /** Messages accepted (each a batch of entries for the writer). */
+    public long batches() {
+        return batches.get();
     }
 
     /** Entries received in accepted messages. */
@@ -212,6 +245,13 @@ public final class FlowCollector extends AccessLogServiceGrpc.AccessLogServiceIm
             try {
                 FlowStore.IngestResult r = store.ingest(entries, group.getKey());
                 entriesStored.addAndGet(r.stored());
+                if (r.stored() > 0) {
+                    try {
+                        listener.stored(group.getKey(), r.storedEntries());
+                    } catch (RuntimeException e) {
+                        logger.warn("a listener of stored flow entries failed; the entries are stored", e);
+                    }
+                }
                 duplicates.addAndGet(r.duplicates());
                 conflicts.addAndGet(r.conflicts());
                 if (r.conflicts() > 0) {
@@ -276,6 +316,7 @@ public final class FlowCollector extends AccessLogServiceGrpc.AccessLogServiceIm
                 fail(r.status);
                 return;
             }
+            batches.incrementAndGet();
             entriesReceived.addAndGet(entries.size());
             Batch batch = new Batch(this, entries);
             synchronized (this) {

@@ -147,11 +147,20 @@ public final class FlowStore implements AutoCloseable {
     /**
      * What one {@link #ingest} did.
      *
-     * @param stored new entries stored
+     * @param storedEntries the entries newly stored, in the order given
      * @param duplicates exact copies of stored entries, ignored
      * @param conflicts entries that differ from the stored entry of their {@code (sidecar, seq)}, kept apart
      */
-    public record IngestResult(int stored, int duplicates, int conflicts) {}
+    public record IngestResult(List<Entry> storedEntries, int duplicates, int conflicts) {
+        public IngestResult {
+            storedEntries = List.copyOf(storedEntries);
+        }
+
+        /** How many entries were newly stored. */
+        public int stored() {
+            return storedEntries.size();
+        }
+    }
 
     /**
      * A different entry that arrived for a stored {@code (sidecar, seq)}.
@@ -168,7 +177,7 @@ public final class FlowStore implements AutoCloseable {
         requireNonNull(entries, "entries");
         requireNonNull(sender, "sender");
         if (entries.isEmpty()) {
-            return new IngestResult(0, 0, 0);
+            return new IngestResult(List.of(), 0, 0);
         }
         long receivedMs = clock.millis();
         String senderText = sender.toString();
@@ -187,14 +196,14 @@ public final class FlowStore implements AutoCloseable {
                         }
                         counts = insert.executeBatch();
                     }
-                    int stored = 0;
+                    List<Entry> stored = new ArrayList<>();
                     int duplicates = 0;
                     int conflicts = 0;
                     Map<RollupKey, Long> rollup = new HashMap<>();
                     for (int i = 0; i < entries.size(); i++) {
                         Entry e = entries.get(i);
                         if (counts[i] > 0) {
-                            stored++;
+                            stored.add(e);
                             if (e.hasRecord()) {
                                 FlowRecord r = e.getRecord();
                                 rollup.merge(

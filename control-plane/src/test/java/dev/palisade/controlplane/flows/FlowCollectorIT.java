@@ -5,27 +5,19 @@ import static dev.palisade.controlplane.flows.FlowFixtures.TD;
 import static dev.palisade.controlplane.flows.FlowFixtures.WEB;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.Any;
 import dev.palisade.certs.tls.PeerAuthorizer;
 import dev.palisade.certs.tls.SpiffeSslContexts;
 import dev.palisade.certs.tls.TlsOptions;
 import dev.palisade.certs.x509.X509Svid;
 import dev.palisade.flowlog.v1.Entry;
-import dev.palisade.flowlog.v1.Protocol;
 import dev.palisade.testkit.pki.TestCertificate;
-import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.data.accesslog.v3.AccessLogCommon;
 import io.envoyproxy.envoy.data.accesslog.v3.HTTPAccessLogEntry;
-import io.envoyproxy.envoy.data.accesslog.v3.TCPAccessLogEntry;
-import io.envoyproxy.envoy.service.accesslog.v3.AccessLogServiceGrpc;
 import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage;
-import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.StreamObserver;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -98,80 +90,10 @@ class FlowCollectorIT {
         return c;
     }
 
-    /** Sends the messages, half-closes, and waits for the stream's end: OK, or the status it failed with. */
-    static Status send(ManagedChannel channel, List<StreamAccessLogsMessage> messages) throws Exception {
-        CompletableFuture<Status> done = new CompletableFuture<>();
-        List<StreamAccessLogsResponse> responses = new ArrayList<>();
-        StreamObserver<StreamAccessLogsMessage> requests = AccessLogServiceGrpc.newStub(channel)
-                .streamAccessLogs(new StreamObserver<>() {
-                    @Override
-                    public void onNext(StreamAccessLogsResponse value) {
-                        responses.add(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        done.complete(Status.fromThrowable(t));
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        done.complete(
-                                responses.size() == 1 ? Status.OK : Status.INTERNAL.withDescription("no response"));
-                    }
-                });
-        for (StreamAccessLogsMessage m : messages) {
-            requests.onNext(m);
-        }
-        requests.onCompleted();
-        return done.get(30, TimeUnit.SECONDS);
-    }
-
-    /**
-     * The shipper's encoding: HTTP records as http_logs, everything else as tcp_logs; the two are a oneof, so a
-     * message holds a run of one kind, at most {@code perMessage}; the first message is identified.
-     */
-    static List<StreamAccessLogsMessage> messages(String nodeId, List<Entry> entries, int perMessage) {
-        List<StreamAccessLogsMessage> out = new ArrayList<>();
-        StreamAccessLogsMessage.Builder m = null;
-        int inMessage = 0;
-        Boolean httpMessage = null;
-        for (Entry e : entries) {
-            boolean http = e.hasRecord() && e.getRecord().getProtocol() != Protocol.TCP;
-            if (m == null || inMessage == perMessage || httpMessage != http) {
-                if (m != null) {
-                    out.add(m.build());
-                }
-                m = StreamAccessLogsMessage.newBuilder();
-                if (out.isEmpty()) {
-                    m.getIdentifierBuilder()
-                            .setNode(Node.newBuilder().setId(nodeId))
-                            .setLogName(FlowCollector.LOG_NAME);
-                }
-                inMessage = 0;
-                httpMessage = http;
-            }
-            AccessLogCommon common = AccessLogCommon.newBuilder()
-                    .putFilterStateObjects(FlowCollector.ENTRY_KEY, Any.pack(e))
-                    .build();
-            if (http) {
-                m.getHttpLogsBuilder()
-                        .addLogEntry(HTTPAccessLogEntry.newBuilder().setCommonProperties(common));
-            } else {
-                m.getTcpLogsBuilder().addLogEntry(TCPAccessLogEntry.newBuilder().setCommonProperties(common));
-            }
-            inMessage++;
-        }
-        if (m != null) {
-            out.add(m.build());
-        }
-        return out;
-    }
-
     @Test
     void aStreamWithoutAClientCertificateIsUnauthenticated() throws Exception {
         start(16);
-        Status status = send(channel(null), messages(WEB, fx.chain(WEB, 3), 10));
+        Status status = AccessLogStreams.send(channel(null), AccessLogStreams.messages(WEB, fx.chain(WEB, 3), 10));
         assertThat(status.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
         assertThat(store.size()).isZero();
     }
@@ -179,7 +101,7 @@ class FlowCollectorIT {
     @Test
     void aNodeIdOtherThanTheCertificatesIsPermissionDenied() throws Exception {
         start(16);
-        Status status = send(channel(API), messages(WEB, fx.chain(WEB, 3), 10));
+        Status status = AccessLogStreams.send(channel(API), AccessLogStreams.messages(WEB, fx.chain(WEB, 3), 10));
         assertThat(status.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
         assertThat(status.getDescription()).contains(API);
         assertThat(store.size()).isZero();
@@ -189,7 +111,7 @@ class FlowCollectorIT {
     void anEntryOfAnotherSidecarsChainFailsTheStream() throws Exception {
         start(16);
         // API's certificate, API's node id, WEB's chain: a sidecar never writes another's chain.
-        Status status = send(channel(API), messages(API, fx.chain(WEB, 3), 10));
+        Status status = AccessLogStreams.send(channel(API), AccessLogStreams.messages(API, fx.chain(WEB, 3), 10));
         assertThat(status.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
         assertThat(store.size()).isZero();
         assertThat(collector.streamsRefused()).isEqualTo(1);
@@ -198,20 +120,22 @@ class FlowCollectorIT {
     @Test
     void aFirstMessageWithoutIdentifierOrWithoutAnEntryIsInvalid() throws Exception {
         start(16);
-        List<StreamAccessLogsMessage> unidentified = messages(WEB, fx.chain(WEB, 3), 10);
+        List<StreamAccessLogsMessage> unidentified = AccessLogStreams.messages(WEB, fx.chain(WEB, 3), 10);
         unidentified.set(0, unidentified.get(0).toBuilder().clearIdentifier().build());
-        assertThat(send(channel(WEB), unidentified).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(AccessLogStreams.send(channel(WEB), unidentified).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
 
-        StreamAccessLogsMessage.Builder bare = messages(WEB, fx.chain(WEB, 1), 10).get(0).toBuilder();
+        StreamAccessLogsMessage.Builder bare = AccessLogStreams.messages(WEB, fx.chain(WEB, 1), 10).get(0).toBuilder();
         bare.getHttpLogsBuilder().addLogEntry(HTTPAccessLogEntry.getDefaultInstance());
-        assertThat(send(channel(WEB), List.of(bare.build())).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(AccessLogStreams.send(channel(WEB), List.of(bare.build())).getCode())
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
     }
 
     @Test
     void entriesAreStoredBeforeTheResponseAndReSendsAreIgnored() throws Exception {
         start(16);
         List<Entry> chain = fx.chain(WEB, 95);
-        assertThat(send(channel(WEB), messages(WEB, chain, 20))).isEqualTo(Status.OK);
+        assertThat(AccessLogStreams.send(channel(WEB), AccessLogStreams.messages(WEB, chain, 20)))
+                .isEqualTo(Status.OK);
         assertThat(store.size())
                 .as(
                         "received %d stored %d dup %d conflicts %d",
@@ -223,7 +147,8 @@ class FlowCollectorIT {
         assertThat(collector.entriesStored()).isEqualTo(chain.size());
 
         // After a reconnect, the shipper re-sends what it could not know was delivered.
-        assertThat(send(channel(WEB), messages(WEB, chain.subList(50, chain.size()), 7)))
+        assertThat(AccessLogStreams.send(
+                        channel(WEB), AccessLogStreams.messages(WEB, chain.subList(50, chain.size()), 7)))
                 .isEqualTo(Status.OK);
         assertThat(store.size()).isEqualTo(chain.size());
         assertThat(collector.duplicates()).isEqualTo(chain.size() - 50);
@@ -247,7 +172,7 @@ class FlowCollectorIT {
 
     private Status sendUnchecked(String id, List<Entry> entries) {
         try {
-            return send(channel(id), messages(id, entries, 5));
+            return AccessLogStreams.send(channel(id), AccessLogStreams.messages(id, entries, 5));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -56,7 +56,7 @@ class FlowStoreTest {
                 .setRecord(web.get(3).getRecord().toBuilder().setPath("/innocent"))
                 .build();
         FlowStore.IngestResult r = store.ingest(List.of(forged), SpiffeId.parse(WEB));
-        assertThat(r).isEqualTo(new FlowStore.IngestResult(0, 0, 1));
+        assertThat(r).isEqualTo(new FlowStore.IngestResult(List.of(), 0, 1));
         assertThat(store.ingest(List.of(forged), SpiffeId.parse(WEB)).conflicts())
                 .as("the same conflict re-sent is counted, stored once")
                 .isEqualTo(1);
@@ -121,9 +121,9 @@ class FlowStoreTest {
 
     @Test
     void exactResendsAreIgnored() {
-        assertThat(store.ingest(web, SpiffeId.parse(WEB))).isEqualTo(new FlowStore.IngestResult(web.size(), 0, 0));
+        assertThat(store.ingest(web, SpiffeId.parse(WEB))).isEqualTo(new FlowStore.IngestResult(web, 0, 0));
         assertThat(store.ingest(web.subList(10, 40), SpiffeId.parse(WEB)))
-                .isEqualTo(new FlowStore.IngestResult(0, 30, 0));
+                .isEqualTo(new FlowStore.IngestResult(List.of(), 30, 0));
         assertThat(store.size()).isEqualTo(web.size());
         assertThat(store.summary(FlowQuery.all()).stream()
                         .mapToLong(SummaryGroup::count)

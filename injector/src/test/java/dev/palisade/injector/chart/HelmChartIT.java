@@ -60,7 +60,7 @@ class HelmChartIT {
             "controlPlane.replicas", "3",
             "webhook.kubernetesVersion", "v1.30.2",
             "mesh.defaultPolicy", "deny",
-            "flowLogs.otlp.endpoint", "http://otel-collector.observability:4317",
+            "flowLogs.otlp.endpoint", "http://otel-collector.observability:4318",
             "controlPlane.ui.bearerTokenSecret", "palisade-ui");
 
     // ---- negative cases --------------------------------------------------------------------------------------------
@@ -74,6 +74,7 @@ class HelmChartIT {
         "webhook.caBundle.source,  vault,    source",
         "controlPlane.minAvailable, 2,       must be below controlPlane.replicas",
         "image.pullPolicy,         Sometimes, pullPolicy",
+        "flowLogs.otlp.endpoint,   otel-collector:4318, endpoint",
     })
     void refusesValuesOutsideTheirRange(String key, String value, String message) {
         assertThatThrownBy(() -> template(Map.of(key, value))).hasMessageContaining(message);
@@ -288,9 +289,10 @@ class HelmChartIT {
         assertThat(serving.<List<String>>get("spec", "dnsNames")).contains("palisade-webhook.palisade-system.svc");
         assertThat(serving.<String>get("spec", "secretName")).isEqualTo("palisade-webhook-tls");
         assertThat(container(deployment, "control-plane").getArgs())
-                .contains("--default-mtls=permissive", "--default-action=deny")
-                // OTLP export is not built (issue 6): the value is documented, nothing passes it to the binary.
-                .noneMatch(a -> a.startsWith("--otlp-endpoint"));
+                .contains(
+                        "--default-mtls=permissive",
+                        "--default-action=deny",
+                        "--otlp-endpoint=http://otel-collector.observability:4318");
         assertThat(((PodDisruptionBudget) byName.get("PodDisruptionBudget/palisade-control-plane"))
                         .getSpec()
                         .getMinAvailable()
