@@ -123,7 +123,9 @@ class CertsCommandTest {
                         "--bundle",
                         otherCa.resolve("bundle.pem").toString()))
                 .isEqualTo(1);
-        assertThat(out.toString()).contains("verification FAILED: rule BAD_SIGNATURE");
+        // The other root has the same subject when both CAs are made within one second (the subject carries the
+        // time to the second): then the signature fails; otherwise no root of the bundle is the issuer.
+        assertThat(out.toString()).containsPattern("verification FAILED: rule (BAD_SIGNATURE|UNKNOWN_ISSUER)");
     }
 
     @Test
