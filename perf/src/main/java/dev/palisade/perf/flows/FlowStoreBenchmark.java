@@ -30,6 +30,11 @@ import java.util.Locale;
  * callers) from the rollup and from the raw rows; and, for the choice of engine, the same raw schema in DuckDB
  * through JDBC batches.
  *
+ * <p>{@code -Dspan=86400} spreads the records over that many seconds instead of one hour, for the summary of a whole
+ * day: with at least 200 records a minute every minute holds all 200 (source, destination, decision) groups, so the
+ * rollup has exactly the rows a day at 1,000 records/s would give (1,440 minutes × 200 groups); only the counts in
+ * them are smaller. {@code -Dduckdb=false} leaves the DuckDB comparison out.
+ *
  * <pre>
  *   mvn -B -o -pl perf -am package -DskipTests
  *   java -cp "perf/target/classes:$(cat perf/target/jmh-classpath.txt)" dev.palisade.perf.flows.FlowStoreBenchmark [RECORDS] [DIR]
@@ -41,6 +46,7 @@ public final class FlowStoreBenchmark {
     static final int SIDECARS = 50;
     static final int CALLERS = 200;
     static final Instant HOUR = Instant.parse("2025-06-15T10:00:00Z");
+    static final long SPAN_SECONDS = Long.getLong("span", 3600L);
 
     private FlowStoreBenchmark() {}
 
@@ -72,9 +78,13 @@ public final class FlowStoreBenchmark {
                     secs,
                     records / secs,
                     Files.size(file) >> 20);
-            FlowQuery hour = FlowQuery.all().withTime(HOUR, HOUR.plusSeconds(3600));
+            FlowQuery hour = FlowQuery.all().withTime(HOUR, HOUR.plusSeconds(SPAN_SECONDS));
+            // Not on minute boundaries: the partial minutes at both ends are counted from the raw rows.
+            FlowQuery unaligned = FlowQuery.all().withTime(HOUR.plusSeconds(17), HOUR.plusSeconds(SPAN_SECONDS - 17));
+            String span = SPAN_SECONDS + " s";
             for (int round = 0; round < 3; round++) {
-                time("sqlite summary, rollup (1 h)", () -> store.summary(hour));
+                time("sqlite summary, rollup (" + span + ")", () -> store.summary(hour));
+                time("sqlite summary, rollup (" + span + ", unaligned ends)", () -> store.summary(unaligned));
                 time(
                         "sqlite summary, rollup, --from ns/ns-3/*",
                         () -> store.summary(hour.withPeers("spiffe://cluster.local/ns/ns-3/*", null)));
@@ -88,7 +98,10 @@ public final class FlowStoreBenchmark {
                                 store.query(hour.withDecision("deny")).flows().size())));
             }
         }
-        duckdb(Math.min(records, 1_000_000));
+        // -Dduckdb=false leaves DuckDB out: its native library shares the JVM and the disk with the SQLite run.
+        if (Boolean.parseBoolean(System.getProperty("duckdb", "true"))) {
+            duckdb(Math.min(records, 1_000_000));
+        }
     }
 
     interface Query {
@@ -108,7 +121,7 @@ public final class FlowStoreBenchmark {
 
     static Entry entry(int sidecar, long seq, int i, int records) {
         boolean deny = i % 20 == 0;
-        long start = HOUR.getEpochSecond() * 1_000_000_000L + (long) (i * (3600e9 / records));
+        long start = HOUR.getEpochSecond() * 1_000_000_000L + (long) (i * (SPAN_SECONDS * 1e9 / records));
         FlowRecord record = FlowRecord.newBuilder()
                 .setStartUnixNanos(start)
                 .setDurationNanos(1_500_000)
