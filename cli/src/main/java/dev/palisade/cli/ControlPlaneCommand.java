@@ -226,18 +226,20 @@ final class ControlPlaneCommand implements Callable<Integer> {
             }
         }
         Path dir = Objects.requireNonNull(mode.local, "local");
-        LocalConfig config = LocalConfig.defaults(dir, mesh)
-                .withAddresses(
-                        grpcListen == null ? LOCAL_GRPC : grpcListen, adminListen == null ? LOCAL_ADMIN : adminListen);
+        LocalConfig.Builder builder = LocalConfig.builder(dir, mesh)
+                .addresses(
+                        grpcListen == null ? LOCAL_GRPC : grpcListen, adminListen == null ? LOCAL_ADMIN : adminListen)
+                .adminToken(adminToken)
+                .otlp(otlp());
+        LocalConfig defaults = builder.build();
         if (policies != null) {
-            config = config.withPolicies(policies);
+            builder.policies(policies);
         }
         if (certificateTtl != null) {
-            config = config.withTtls(checkTtl(certificateTtl, config.maxTtl()), config.maxTtl());
+            builder.ttls(checkTtl(certificateTtl, defaults.maxTtl()), defaults.maxTtl());
         }
-        config = config.withFlows(flowStore == null ? config.flowStore() : flowStore, flowRetention)
-                .withAdminToken(adminToken)
-                .withOtlp(otlp());
+        builder.flows(flowStore == null ? defaults.flowStore() : flowStore, flowRetention);
+        LocalConfig config = builder.build();
         ControlPlane cp = ControlPlane.startLocal(config, Clock.systemUTC());
         return serve(cp, "local " + dir, config.grpcAddress().getHostString(), adminToken, () -> {});
     }

@@ -76,135 +76,151 @@ public record LocalConfig(
 
     /** The defaults for {@code dir}: policies in {@code dir/policies}, loopback ports 15012 and 15014. */
     public static LocalConfig defaults(Path dir, MeshConfig mesh) {
-        return new LocalConfig(
-                dir,
-                dir.resolve("policies"),
-                mesh,
-                new InetSocketAddress("127.0.0.1", 15012),
-                new InetSocketAddress("127.0.0.1", 15014),
-                Duration.ofHours(24),
-                Duration.ofHours(24),
-                Duration.ofDays(365),
-                Duration.ofDays(30),
-                Duration.ofDays(60),
-                KeyAlgorithm.EC_P256,
-                dir.resolve("flows.db"),
-                ControlPlaneConfig.DEFAULT_FLOW_RETENTION,
-                null,
-                null);
+        return builder(dir, mesh).build();
+    }
+
+    /** A builder holding the defaults for {@code dir}; see the parameters for the values. */
+    public static Builder builder(Path dir, MeshConfig mesh) {
+        return new Builder(dir, mesh);
+    }
+
+    /** A builder holding this configuration's values. */
+    public Builder toBuilder() {
+        return new Builder(dir, mesh)
+                .policies(policies)
+                .addresses(grpcAddress, adminAddress)
+                .ttls(workloadTtl, maxTtl)
+                .rootLifetime(rootLifetime)
+                .rotateBefore(rotateBefore)
+                .warnBefore(warnBefore)
+                .keyAlgorithm(keyAlgorithm)
+                .flows(flowStore, flowRetention)
+                .adminToken(adminToken)
+                .otlp(otlp);
     }
 
     public LocalConfig withAddresses(InetSocketAddress grpc, InetSocketAddress admin) {
-        return new LocalConfig(
-                dir,
-                policies,
-                mesh,
-                grpc,
-                admin,
-                workloadTtl,
-                maxTtl,
-                rootLifetime,
-                rotateBefore,
-                warnBefore,
-                keyAlgorithm,
-                flowStore,
-                flowRetention,
-                adminToken,
-                otlp);
+        return toBuilder().addresses(grpc, admin).build();
     }
 
     public LocalConfig withPolicies(Path policies) {
-        return new LocalConfig(
-                dir,
-                policies,
-                mesh,
-                grpcAddress,
-                adminAddress,
-                workloadTtl,
-                maxTtl,
-                rootLifetime,
-                rotateBefore,
-                warnBefore,
-                keyAlgorithm,
-                flowStore,
-                flowRetention,
-                adminToken,
-                otlp);
+        return toBuilder().policies(policies).build();
     }
 
     public LocalConfig withTtls(Duration workloadTtl, Duration maxTtl) {
-        return new LocalConfig(
-                dir,
-                policies,
-                mesh,
-                grpcAddress,
-                adminAddress,
-                workloadTtl,
-                maxTtl,
-                rootLifetime,
-                rotateBefore,
-                warnBefore,
-                keyAlgorithm,
-                flowStore,
-                flowRetention,
-                adminToken,
-                otlp);
+        return toBuilder().ttls(workloadTtl, maxTtl).build();
     }
 
     public LocalConfig withFlows(Path flowStore, Duration flowRetention) {
-        return new LocalConfig(
-                dir,
-                policies,
-                mesh,
-                grpcAddress,
-                adminAddress,
-                workloadTtl,
-                maxTtl,
-                rootLifetime,
-                rotateBefore,
-                warnBefore,
-                keyAlgorithm,
-                flowStore,
-                flowRetention,
-                adminToken,
-                otlp);
+        return toBuilder().flows(flowStore, flowRetention).build();
     }
 
     public LocalConfig withAdminToken(@Nullable AdminToken adminToken) {
-        return new LocalConfig(
-                dir,
-                policies,
-                mesh,
-                grpcAddress,
-                adminAddress,
-                workloadTtl,
-                maxTtl,
-                rootLifetime,
-                rotateBefore,
-                warnBefore,
-                keyAlgorithm,
-                flowStore,
-                flowRetention,
-                adminToken,
-                otlp);
+        return toBuilder().adminToken(adminToken).build();
     }
 
     public LocalConfig withOtlp(@Nullable OtlpConfig otlp) {
-        return new LocalConfig(
-                dir,
-                policies,
-                mesh,
-                grpcAddress,
-                adminAddress,
-                workloadTtl,
-                maxTtl,
-                rootLifetime,
-                rotateBefore,
-                warnBefore,
-                keyAlgorithm,
-                flowStore,
-                flowRetention,
-                adminToken,
-                otlp);
+        return toBuilder().otlp(otlp).build();
+    }
+
+    /**
+     * Builds a {@link LocalConfig}; starts from the defaults for its directory. A new field is added here, in
+     * {@link #toBuilder()} and in the record, nowhere else.
+     */
+    public static final class Builder {
+        private final Path dir;
+        private final MeshConfig mesh;
+        private Path policies;
+        private InetSocketAddress grpcAddress = new InetSocketAddress("127.0.0.1", 15012);
+        private InetSocketAddress adminAddress = new InetSocketAddress("127.0.0.1", 15014);
+        private Duration workloadTtl = Duration.ofHours(24);
+        private Duration maxTtl = Duration.ofHours(24);
+        private Duration rootLifetime = Duration.ofDays(365);
+        private Duration rotateBefore = Duration.ofDays(30);
+        private Duration warnBefore = Duration.ofDays(60);
+        private KeyAlgorithm keyAlgorithm = KeyAlgorithm.EC_P256;
+        private Path flowStore;
+        private Duration flowRetention = ControlPlaneConfig.DEFAULT_FLOW_RETENTION;
+        private @Nullable AdminToken adminToken;
+        private @Nullable OtlpConfig otlp;
+
+        private Builder(Path dir, MeshConfig mesh) {
+            this.dir = requireNonNull(dir, "dir");
+            this.mesh = requireNonNull(mesh, "mesh");
+            this.policies = dir.resolve("policies");
+            this.flowStore = dir.resolve("flows.db");
+        }
+
+        public Builder policies(Path policies) {
+            this.policies = policies;
+            return this;
+        }
+
+        public Builder addresses(InetSocketAddress grpcAddress, InetSocketAddress adminAddress) {
+            this.grpcAddress = grpcAddress;
+            this.adminAddress = adminAddress;
+            return this;
+        }
+
+        public Builder ttls(Duration workloadTtl, Duration maxTtl) {
+            this.workloadTtl = workloadTtl;
+            this.maxTtl = maxTtl;
+            return this;
+        }
+
+        public Builder rootLifetime(Duration rootLifetime) {
+            this.rootLifetime = rootLifetime;
+            return this;
+        }
+
+        public Builder rotateBefore(Duration rotateBefore) {
+            this.rotateBefore = rotateBefore;
+            return this;
+        }
+
+        public Builder warnBefore(Duration warnBefore) {
+            this.warnBefore = warnBefore;
+            return this;
+        }
+
+        public Builder keyAlgorithm(KeyAlgorithm keyAlgorithm) {
+            this.keyAlgorithm = keyAlgorithm;
+            return this;
+        }
+
+        public Builder flows(Path flowStore, Duration flowRetention) {
+            this.flowStore = flowStore;
+            this.flowRetention = flowRetention;
+            return this;
+        }
+
+        public Builder adminToken(@Nullable AdminToken adminToken) {
+            this.adminToken = adminToken;
+            return this;
+        }
+
+        public Builder otlp(@Nullable OtlpConfig otlp) {
+            this.otlp = otlp;
+            return this;
+        }
+
+        public LocalConfig build() {
+            return new LocalConfig(
+                    dir,
+                    policies,
+                    mesh,
+                    grpcAddress,
+                    adminAddress,
+                    workloadTtl,
+                    maxTtl,
+                    rootLifetime,
+                    rotateBefore,
+                    warnBefore,
+                    keyAlgorithm,
+                    flowStore,
+                    flowRetention,
+                    adminToken,
+                    otlp);
+        }
     }
 }
