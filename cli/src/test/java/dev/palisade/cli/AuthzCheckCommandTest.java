@@ -2,8 +2,6 @@ package dev.palisade.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,17 +23,7 @@ class AuthzCheckCommandTest {
     @TempDir
     Path dir;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        var commandLine = Palisade.newCommandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of("authz", "check"));
-        all.addAll(List.of(args));
-        return commandLine.execute(all.toArray(new String[0]));
-    }
+    private final CommandRunner cli = new CommandRunner("authz", "check");
 
     /** workload | from (- = plaintext) | method | raw path | exit code | what the output must say. */
     @ParameterizedTest(name = "{0} {2} {3} from {1} -> {4}")
@@ -72,13 +60,15 @@ class AuthzCheckCommandTest {
             args.addAll(List.of("--trust-domain", "demo.local"));
         }
         args.addAll(List.of("--method", method, "--path", path));
-        assertThat(run(args.toArray(new String[0]))).as(out + "" + err).isEqualTo(exit);
-        assertThat(out.toString()).contains(says);
+        assertThat(cli.run(args.toArray(new String[0])))
+                .as(cli.out() + cli.err())
+                .isEqualTo(exit);
+        assertThat(cli.out()).contains(says);
     }
 
     @Test
     void denialNamesTheClosestAllowRuleAndTheConditionThatFailed() {
-        assertThat(run(
+        assertThat(cli.run(
                         "--policies",
                         EXAMPLES,
                         "--workload",
@@ -92,7 +82,7 @@ class AuthzCheckCommandTest {
                         "--output",
                         "json"))
                 .isEqualTo(1);
-        assertThat(out.toString())
+        assertThat(cli.out())
                 .contains("\"decision\" : \"deny\"")
                 .contains("\"closestAllow\" : \"ns[shop]-policy[payments]-rule[0]\"")
                 .contains("principal " + FRONTEND + " did not match " + ORDERS);
@@ -100,24 +90,24 @@ class AuthzCheckCommandTest {
 
     @Test
     void badInputExitsWithTwoAndSaysWhy() throws Exception {
-        assertThat(run("--policies", EXAMPLES, "--workload", "nope", "--path", "/"))
+        assertThat(cli.run("--policies", EXAMPLES, "--workload", "nope", "--path", "/"))
                 .isEqualTo(2);
-        assertThat(err.toString()).contains("no Workload 'nope'").contains("shop/orders");
+        assertThat(cli.err()).contains("no Workload 'nope'").contains("shop/orders");
 
-        assertThat(run("--policies", EXAMPLES, "--workload", "orders", "--from", "spiffe://x/../y", "--path", "/"))
+        assertThat(cli.run("--policies", EXAMPLES, "--workload", "orders", "--from", "spiffe://x/../y", "--path", "/"))
                 .isEqualTo(2);
-        assertThat(err.toString()).contains("--from").contains("dot segments");
+        assertThat(cli.err()).contains("--from").contains("dot segments");
 
-        assertThat(run("--policies", EXAMPLES, "--workload", "orders", "--port", "1", "--path", "/"))
+        assertThat(cli.run("--policies", EXAMPLES, "--workload", "orders", "--port", "1", "--path", "/"))
                 .isEqualTo(2);
-        assertThat(err.toString()).contains("--port: 1 is not a port of orders");
+        assertThat(cli.err()).contains("--port: 1 is not a port of orders");
 
         Files.writeString(
                 dir.resolve("bad.yaml"),
                 "apiVersion: security.palisade.dev/v1\nkind: AuthorizationPolicy\n"
                         + "metadata: {name: x, namespace: shop}\nspec: {action: MAYBE}\n");
-        assertThat(run("--policies", dir.toString(), "--workload", "orders", "--path", "/"))
+        assertThat(cli.run("--policies", dir.toString(), "--workload", "orders", "--path", "/"))
                 .isEqualTo(2);
-        assertThat(err.toString()).contains("bad.yaml").contains("spec.action");
+        assertThat(cli.err()).contains("bad.yaml").contains("spec.action");
     }
 }

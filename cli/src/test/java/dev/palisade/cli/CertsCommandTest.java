@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.palisade.certs.pem.Pem;
 import dev.palisade.testkit.pki.TestCertificate;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -18,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 /** {@code palisade certs init-ca | issue | inspect}, in-process; bad input first. */
 class CertsCommandTest {
@@ -27,16 +24,11 @@ class CertsCommandTest {
     @TempDir
     Path dir;
 
-    private StringWriter out = new StringWriter();
-    private StringWriter err = new StringWriter();
+    private final CommandRunner cli = new CommandRunner();
 
     private int run(String... args) {
-        out = new StringWriter();
-        err = new StringWriter();
-        CommandLine commandLine = Palisade.newCommandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        return commandLine.execute(args);
+        cli.reset();
+        return cli.run(args);
     }
 
     private Path ca() {
@@ -46,7 +38,7 @@ class CertsCommandTest {
     @BeforeEach
     void createCa() {
         assertThat(run("certs", "init-ca", "--trust-domain", "demo.local", "--out", ca().toString()))
-                .as(err.toString())
+                .as(cli.err())
                 .isZero();
     }
 
@@ -67,21 +59,21 @@ class CertsCommandTest {
             })
     void badFlagValuesExitWithTwoAndNameTheFlag(String args, String flag, String problem) {
         assertThat(run(("certs " + args).split(" "))).isEqualTo(2);
-        assertThat(err.toString()).contains(flag).contains(problem);
+        assertThat(cli.err()).contains(flag).contains(problem);
     }
 
     @Test
     void initCaRefusesToOverwriteAnExistingCa() {
         assertThat(run("certs", "init-ca", "--trust-domain", "demo.local", "--out", ca().toString()))
                 .isEqualTo(1);
-        assertThat(err.toString()).contains("refusing to overwrite");
+        assertThat(cli.err()).contains("refusing to overwrite");
     }
 
     @Test
     void issueFromSomethingThatIsNotACaFails() {
         assertThat(run("certs", "issue", "--ca", dir.resolve("nope").toString(), "--spiffe-id", ORDERS, "--out", "x"))
                 .isEqualTo(1);
-        assertThat(err.toString()).contains("nope").contains("not a directory");
+        assertThat(cli.err()).contains("nope").contains("not a directory");
     }
 
     @Test
@@ -96,17 +88,17 @@ class CertsCommandTest {
                         "--out",
                         dir.resolve("svid").toString()))
                 .isEqualTo(1);
-        assertThat(err.toString()).contains("ID_MISMATCH").contains("other.local");
+        assertThat(cli.err()).contains("ID_MISMATCH").contains("other.local");
     }
 
     @Test
     void inspectOfUnreadableInputExitsWithTwo() throws Exception {
         Files.writeString(dir.resolve("junk.pem"), "-----BEGIN CERTIFICATE-----\nAAAA\n");
         assertThat(run("certs", "inspect", dir.resolve("junk.pem").toString())).isEqualTo(2);
-        assertThat(err.toString()).contains("junk.pem");
+        assertThat(cli.err()).contains("junk.pem");
         assertThat(run("certs", "inspect", dir.resolve("missing.pem").toString()))
                 .isEqualTo(2);
-        assertThat(err.toString()).contains("missing.pem: no such file");
+        assertThat(cli.err()).contains("missing.pem: no such file");
     }
 
     @Test
@@ -125,7 +117,7 @@ class CertsCommandTest {
                 .isEqualTo(1);
         // The other root has the same subject when both CAs are made within one second (the subject carries the
         // time to the second): then the signature fails; otherwise no root of the bundle is the issuer.
-        assertThat(out.toString()).containsPattern("verification FAILED: rule (BAD_SIGNATURE|UNKNOWN_ISSUER)");
+        assertThat(cli.out()).containsPattern("verification FAILED: rule (BAD_SIGNATURE|UNKNOWN_ISSUER)");
     }
 
     @Test
@@ -146,7 +138,7 @@ class CertsCommandTest {
                         "--bundle",
                         dir.resolve("root.pem").toString()))
                 .isEqualTo(1);
-        assertThat(out.toString()).contains("rule LEAF_CAN_SIGN");
+        assertThat(cli.out()).contains("rule LEAF_CAN_SIGN");
 
         TestCertificate twoSans = TestCertificate.builder()
                 .uri(ORDERS)
@@ -155,7 +147,7 @@ class CertsCommandTest {
                 .build();
         Files.writeString(dir.resolve("two.crt"), twoSans.chainPem());
         assertThat(run("certs", "inspect", dir.resolve("two.crt").toString())).isEqualTo(1);
-        assertThat(out.toString()).contains("rule MULTIPLE_URI_SANS");
+        assertThat(cli.out()).contains("rule MULTIPLE_URI_SANS");
     }
 
     // --- the walkthrough ---
@@ -164,7 +156,7 @@ class CertsCommandTest {
     void issuedSvidVerifiesAgainstTheCaBundleAndItsKeyIsPrivate() throws Exception {
         Path svid = dir.resolve("svid");
         issue(ORDERS, svid);
-        assertThat(out.toString()).contains("issued " + ORDERS);
+        assertThat(cli.out()).contains("issued " + ORDERS);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(svid.resolve("svid.key"))))
                 .isEqualTo("rw-------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ca().resolve("ca.key"))))
@@ -176,9 +168,9 @@ class CertsCommandTest {
                         svid.resolve("svid.crt").toString(),
                         "--bundle",
                         ca().resolve("bundle.pem").toString()))
-                .as(out + "" + err)
+                .as(cli.out() + cli.err())
                 .isZero();
-        assertThat(out.toString()).contains("spiffe id    " + ORDERS).contains("verification OK");
+        assertThat(cli.out()).contains("spiffe id    " + ORDERS).contains("verification OK");
     }
 
     @Test
@@ -223,7 +215,7 @@ class CertsCommandTest {
                         "--out",
                         dir.resolve("b").toString()))
                 .isZero();
-        assertThat(out.toString()).contains("capped");
+        assertThat(cli.out()).contains("capped");
         X509Certificate b = Pem.readCertificates(dir.resolve("b/svid.crt")).get(0);
         List<X509Certificate> caCert = Pem.readCertificates(shortCa.resolve("ca.crt"));
         assertThat(b.getNotAfter()).isEqualTo(caCert.get(0).getNotAfter());
@@ -231,7 +223,7 @@ class CertsCommandTest {
 
     private void issue(String id, Path outDir) {
         assertThat(run("certs", "issue", "--ca", ca().toString(), "--spiffe-id", id, "--out", outDir.toString()))
-                .as(err.toString())
+                .as(cli.err())
                 .isZero();
     }
 }

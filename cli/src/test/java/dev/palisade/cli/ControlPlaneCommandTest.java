@@ -1,50 +1,43 @@
 package dev.palisade.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 
 import dev.palisade.controlplane.config.AdminToken;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * {@code palisade control-plane --admin-token-file}: an unusable token is a usage error (exit 2) naming the file and
- * the rule, before anything starts, and never printing the token. (A valid one would start a control plane that runs
- * until SIGTERM: see FlowsAccessIT for the token in use.)
+ * {@code palisade control-plane}'s flags that are checked before anything starts: an unusable
+ * {@code --admin-token-file} or {@code --otlp-endpoint} is a usage error (exit 2) naming the value and the rule, and
+ * never printing the token. (Valid ones start a control plane that runs until SIGTERM: see FlowsAccessIT and
+ * ControlPlaneOtlpIT for them in use.)
  */
 @Timeout(30)
 class ControlPlaneCommandTest {
     @TempDir
     Path dir;
 
-    final StringWriter out = new StringWriter();
-    final StringWriter err = new StringWriter();
-
-    int run(String... args) {
-        CommandLine cl = Palisade.newCommandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
-    }
+    private final CommandRunner cli = new CommandRunner();
 
     @Test
     void aShortTokenFileIsAUsageErrorNamingTheFileAndTheRule() throws Exception {
         Path file = dir.resolve("token");
         Files.writeString(file, "hunter2\n", StandardCharsets.UTF_8);
-        assertThat(run("control-plane", "--local", dir.toString(), "--admin-token-file", file.toString()))
+        assertThat(cli.run("control-plane", "--local", dir.toString(), "--admin-token-file", file.toString()))
                 .isEqualTo(2);
-        assertThat(err.toString())
+        assertThat(cli.err())
                 .startsWith("palisade control-plane: --admin-token-file " + file
                         + ": the admin token is 7 characters long (" + AdminToken.RULE + ")")
                 .contains("Try 'palisade control-plane --help'")
                 .doesNotContain("hunter2");
-        assertThat(out.toString()).isEmpty();
+        assertThat(cli.out()).isEmpty();
         assertThat(dir.resolve("ca")).doesNotExist();
     }
 
@@ -52,27 +45,56 @@ class ControlPlaneCommandTest {
     void whitespaceEmptinessAndAMissingFileAreUsageErrors() throws Exception {
         Path spaced = dir.resolve("spaced");
         Files.writeString(spaced, "correct horse battery staple", StandardCharsets.UTF_8);
-        assertThat(run("control-plane", "--kubernetes", "--admin-token-file", spaced.toString()))
+        assertThat(cli.run("control-plane", "--kubernetes", "--admin-token-file", spaced.toString()))
                 .isEqualTo(2);
-        assertThat(err.toString()).contains("at position 8").doesNotContain("horse");
+        assertThat(cli.err()).contains("at position 8").doesNotContain("horse");
         Path empty = dir.resolve("empty");
         Files.writeString(empty, "\n", StandardCharsets.UTF_8);
-        assertThat(run("control-plane", "--local", dir.toString(), "--admin-token-file", empty.toString()))
+        assertThat(cli.run("control-plane", "--local", dir.toString(), "--admin-token-file", empty.toString()))
                 .isEqualTo(2);
-        assertThat(err.toString()).contains(empty + ": the admin token is empty");
-        assertThat(run(
+        assertThat(cli.err()).contains(empty + ": the admin token is empty");
+        assertThat(cli.run(
                         "control-plane",
                         "--local",
                         dir.toString(),
                         "--admin-token-file",
                         dir.resolve("absent").toString()))
                 .isEqualTo(2);
-        assertThat(err.toString()).contains("absent: not a readable file");
+        assertThat(cli.err()).contains("absent: not a readable file");
     }
 
     @Test
     void theHelpDocumentsTheOptionAndTheEnvironmentVariable() {
-        assertThat(run("control-plane", "--help")).isEqualTo(0);
-        assertThat(out.toString()).contains("--admin-token-file=FILE", "PALISADE_UI_TOKEN", "loopback");
+        assertThat(cli.run("control-plane", "--help")).isEqualTo(0);
+        assertThat(cli.out()).contains("--admin-token-file=FILE", "PALISADE_UI_TOKEN", "loopback");
+    }
+
+    @Test
+    void anOtlpEndpointParsesInBothModes() {
+        for (String mode : new String[] {"--kubernetes", "--local=/tmp/palisade"}) {
+            assertThatCode(() -> Palisade.newCommandLine()
+                            .parseArgs("control-plane", mode, "--otlp-endpoint", "http://otel-collector:4318"))
+                    .doesNotThrowAnyException();
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "grpc://otel-collector:4317 | scheme 'grpc' (OTLP/HTTP is http or https; gRPC is not supported)",
+                "otel-collector:4318 | scheme 'otel-collector'",
+                "http://otel-collector | no port (an OTLP/HTTP receiver listens on 4318 by default)",
+                "http://:4318 | no host",
+            })
+    void aBadOtlpEndpointExitsWithTwoAndSaysWhy(String url, String why) {
+        assertThat(cli.run("control-plane", "--kubernetes", "--otlp-endpoint", url))
+                .isEqualTo(2);
+
+        assertThat(cli.err())
+                .startsWith("palisade control-plane: Invalid value for option '--otlp-endpoint': '" + url + "': ")
+                .contains(why)
+                .contains("expected http://HOST:PORT or https://HOST:PORT");
+        assertThat(cli.out()).isEmpty();
     }
 }

@@ -7,8 +7,6 @@ import dev.palisade.controlplane.ControlPlane;
 import dev.palisade.controlplane.config.AdminToken;
 import dev.palisade.controlplane.config.LocalConfig;
 import dev.palisade.controlplane.config.MeshConfig;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +17,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code palisade flows}, {@code flows verify} and {@code authz replay} against a real local-mode control plane on
@@ -38,8 +35,7 @@ class FlowsAccessIT {
     static String server;
     static Path tokenFile;
 
-    final StringWriter out = new StringWriter();
-    final StringWriter err = new StringWriter();
+    private final CommandRunner cli = new CommandRunner();
 
     @BeforeAll
     static void start() throws Exception {
@@ -65,79 +61,72 @@ class FlowsAccessIT {
         }
     }
 
-    int run(String... args) {
-        CommandLine cl = Palisade.newCommandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
-    }
-
     // ---- negative cases ---------------------------------------------------------------------------------------------
 
     @Test
     void withoutATokenFlowsFailsInOneLineNamingTheServerAndTheOption() {
-        assertThat(run("flows", "--server", server, "--summary")).isEqualTo(1);
-        assertThat(err.toString())
+        assertThat(cli.run("flows", "--server", server, "--summary")).isEqualTo(1);
+        assertThat(cli.err())
                 .isEqualTo("palisade flows: " + server + " requires the admin token (HTTP 401): pass it with"
                         + " --token-file FILE or $PALISADE_UI_TOKEN" + System.lineSeparator());
-        assertThat(out.toString()).isEmpty();
+        assertThat(cli.out()).isEmpty();
     }
 
     @Test
     void aWrongTokenIsRefusedAndNamedBySourceNotValue() throws Exception {
         Path wrong = dir.resolve("wrong-token");
         Files.writeString(wrong, "wrong-token-value-0123456789", StandardCharsets.UTF_8);
-        assertThat(run("flows", "--server", server, "--token-file", wrong.toString()))
+        assertThat(cli.run("flows", "--server", server, "--token-file", wrong.toString()))
                 .isEqualTo(1);
-        assertThat(err.toString())
+        assertThat(cli.err())
                 .startsWith("palisade flows: " + server + " refused the admin token from --token-file " + wrong)
                 .doesNotContain("wrong-token-value");
-        assertThat(run("flows", "verify", "--server", server, "--token-file", wrong.toString()))
+        assertThat(cli.run("flows", "verify", "--server", server, "--token-file", wrong.toString()))
                 .isEqualTo(2);
-        assertThat(err.toString()).contains("palisade flows verify: " + server + " refused the admin token");
+        assertThat(cli.err()).contains("palisade flows verify: " + server + " refused the admin token");
     }
 
     @Test
     void anInvalidTokenFileIsBadInputThatNeverPrintsTheToken() throws Exception {
         Path shortFile = dir.resolve("short-token");
         Files.writeString(shortFile, "hunter2", StandardCharsets.UTF_8);
-        assertThat(run("flows", "--server", server, "--token-file", shortFile.toString()))
+        assertThat(cli.run("flows", "--server", server, "--token-file", shortFile.toString()))
                 .isEqualTo(2);
-        assertThat(err.toString())
+        assertThat(cli.err())
                 .startsWith("palisade flows: --token-file " + shortFile + ": the admin token is 7 characters long")
                 .contains(AdminToken.RULE)
                 .doesNotContain("hunter2");
-        assertThat(run(
+        assertThat(cli.run(
                         "flows",
                         "--server",
                         server,
                         "--token-file",
                         dir.resolve("absent").toString()))
                 .isEqualTo(2);
-        assertThat(err.toString()).contains("absent: not a readable file");
+        assertThat(cli.err()).contains("absent: not a readable file");
     }
 
     @Test
     void theTokenFileAppliesToServersOnly() {
-        assertThat(run("flows", "--store", dir.resolve("x.db").toString(), "--token-file", tokenFile.toString()))
+        assertThat(cli.run("flows", "--store", dir.resolve("x.db").toString(), "--token-file", tokenFile.toString()))
                 .isEqualTo(2);
-        assertThat(err.toString()).contains("--token-file applies to --server only");
+        assertThat(cli.err()).contains("--token-file applies to --server only");
     }
 
     // ---- positive cases ---------------------------------------------------------------------------------------------
 
     @Test
     void withTheTokenFileFlowsAndVerifyRead() {
-        assertThat(run("flows", "--server", server, "--token-file", tokenFile.toString(), "-o", "json"))
-                .as(err.toString())
+        assertThat(cli.run("flows", "--server", server, "--token-file", tokenFile.toString(), "-o", "json"))
+                .as(cli.err())
                 .isEqualTo(0);
-        assertThat(out.toString()).contains("\"flows\"");
-        assertThat(run("flows", "--server", server, "--token-file", tokenFile.toString(), "--summary"))
-                .as(err.toString())
+        assertThat(cli.out()).contains("\"flows\"");
+        assertThat(cli.run("flows", "--server", server, "--token-file", tokenFile.toString(), "--summary"))
+                .as(cli.err())
                 .isEqualTo(0);
-        assertThat(run("flows", "verify", "--server", server, "--token-file", tokenFile.toString()))
-                .as(err.toString())
+        assertThat(cli.run("flows", "verify", "--server", server, "--token-file", tokenFile.toString()))
+                .as(cli.err())
                 .isEqualTo(0);
-        assertThat(err.toString()).isEmpty();
+        assertThat(cli.err()).isEmpty();
     }
 }

@@ -14,8 +14,6 @@ import dev.palisade.flowlog.v1.Entry;
 import dev.palisade.flowlog.v1.FlowRecord;
 import dev.palisade.flowlog.v1.Protocol;
 import dev.palisade.testkit.pki.TestCertificate;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +24,6 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code palisade flows}, {@code flows verify} and {@code authz replay} in-process, on a store and logs made here.
@@ -40,24 +37,9 @@ class FlowsCommandTest {
     @TempDir
     Path dir;
 
-    final StringWriter out = new StringWriter();
-    final StringWriter err = new StringWriter();
+    private final CommandRunner cli = new CommandRunner();
     final TestCertificate root = TestCertificate.root("flows cli CA");
     Path storeFile;
-
-    int run(String... args) {
-        CommandLine cl = Palisade.newCommandLine();
-        if (!cl.getSubcommands().containsKey("flows")) {
-            cl.addSubcommand(new FlowsCommand());
-        }
-        CommandLine authz = cl.getSubcommands().get("authz");
-        if (!authz.getSubcommands().containsKey("replay")) {
-            authz.addSubcommand(new AuthzReplayCommand());
-        }
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
-    }
 
     static FlowRecord record(String from, String method, String path, Decision decision, int minutesAgo) {
         return FlowRecord.newBuilder()
@@ -113,27 +95,29 @@ class FlowsCommandTest {
 
     @Test
     void badInputExitsTwoNamingTheFlag() {
-        assertThat(run("flows", "--store", storeFile.toString(), "--decision", "maybe"))
+        assertThat(cli.run("flows", "--store", storeFile.toString(), "--decision", "maybe"))
                 .isEqualTo(2);
-        assertThat(err.toString()).contains("decision: 'maybe'");
-        assertThat(run("flows", "--store", dir.resolve("none.db").toString())).isEqualTo(2);
-        assertThat(run("flows", "--store", storeFile.toString(), "-o", "xml")).isEqualTo(2);
-        assertThat(run("flows", "verify")).isEqualTo(2);
+        assertThat(cli.err()).contains("decision: 'maybe'");
+        assertThat(cli.run("flows", "--store", dir.resolve("none.db").toString()))
+                .isEqualTo(2);
+        assertThat(cli.run("flows", "--store", storeFile.toString(), "-o", "xml"))
+                .isEqualTo(2);
+        assertThat(cli.run("flows", "verify")).isEqualTo(2);
     }
 
     @Test
     void tableIsAlignedAndFiltersApply() {
-        assertThat(run("flows", "--store", storeFile.toString(), "--to", "spiffe://demo.local/ns/shop/*"))
-                .as(err.toString())
+        assertThat(cli.run("flows", "--store", storeFile.toString(), "--to", "spiffe://demo.local/ns/shop/*"))
+                .as(cli.err())
                 .isEqualTo(0);
-        List<String> lines = out.toString().lines().toList();
+        List<String> lines = cli.out().lines().toList();
         assertThat(lines).hasSize(1 + 6); // the 90-minute-old record is outside the default --since 1h
         int pathColumn = lines.get(0).indexOf("PATH");
         assertThat(lines.get(1).substring(pathColumn)).startsWith("/orders/1");
         assertThat(lines.get(3)).contains("/admin/users").contains("deny").contains("shop/deny-admin");
 
-        out.getBuffer().setLength(0);
-        assertThat(run(
+        cli.reset();
+        assertThat(cli.run(
                         "flows",
                         "--store",
                         storeFile.toString(),
@@ -144,18 +128,19 @@ class FlowsCommandTest {
                         "-o",
                         "csv"))
                 .isEqualTo(0);
-        assertThat(out.toString().lines().toList()).hasSize(2).last().asString().contains("/admin/users");
+        assertThat(cli.out().lines().toList()).hasSize(2).last().asString().contains("/admin/users");
 
-        out.getBuffer().setLength(0);
-        assertThat(run("flows", "--store", storeFile.toString(), "--since", "2h", "-o", "json"))
+        cli.reset();
+        assertThat(cli.run("flows", "--store", storeFile.toString(), "--since", "2h", "-o", "json"))
                 .isEqualTo(0);
-        assertThat(out.toString()).contains("\"flows\":[").contains("/orders/6");
+        assertThat(cli.out()).contains("\"flows\":[").contains("/orders/6");
     }
 
     @Test
     void summaryGroupsBySourceDestinationAndDecision() {
-        assertThat(run("flows", "--store", storeFile.toString(), "--summary")).isEqualTo(0);
-        List<String> lines = out.toString().lines().toList();
+        assertThat(cli.run("flows", "--store", storeFile.toString(), "--summary"))
+                .isEqualTo(0);
+        List<String> lines = cli.out().lines().toList();
         assertThat(lines.get(0)).startsWith("SOURCE").contains("COUNT");
         assertThat(lines.get(1))
                 .contains(FRONTEND)
@@ -185,7 +170,7 @@ class FlowsCommandTest {
         Path garbage = dir.resolve("garbage.jsonl");
         Files.writeString(garbage, "not json\n", StandardCharsets.UTF_8);
 
-        assertThat(run(
+        assertThat(cli.run(
                         "flows",
                         "verify",
                         broken.toString(),
@@ -194,8 +179,8 @@ class FlowsCommandTest {
                         "--trust-domain",
                         "demo.local"))
                 .isEqualTo(1);
-        assertThat(out.toString()).contains("DELETED at seq 3");
-        assertThat(run(
+        assertThat(cli.out()).contains("DELETED at seq 3");
+        assertThat(cli.run(
                         "flows",
                         "verify",
                         garbage.toString(),
@@ -204,8 +189,8 @@ class FlowsCommandTest {
                         "--trust-domain",
                         "demo.local"))
                 .isEqualTo(2);
-        out.getBuffer().setLength(0);
-        assertThat(run(
+        cli.reset();
+        assertThat(cli.run(
                         "flows",
                         "verify",
                         whole.toString(),
@@ -213,9 +198,9 @@ class FlowsCommandTest {
                         bundle.toString(),
                         "--trust-domain",
                         "demo.local"))
-                .as(out.toString() + err)
+                .as(cli.out() + cli.err())
                 .isEqualTo(0);
-        assertThat(out.toString()).contains("whole: 13 entries, 10 records, 3 checkpoints");
+        assertThat(cli.out()).contains("whole: 13 entries, 10 records, 3 checkpoints");
     }
 
     private Path write(String name, List<Entry> entries) throws Exception {
@@ -230,7 +215,7 @@ class FlowsCommandTest {
 
     @Test
     void replayListsCallsWhoseDecisionWouldChange() {
-        int exit = run(
+        int exit = cli.run(
                 "authz",
                 "replay",
                 "--policies",
@@ -239,8 +224,8 @@ class FlowsCommandTest {
                 storeFile.toString(),
                 "--trust-domain",
                 "demo.local");
-        assertThat(exit).as(out.toString() + err).isEqualTo(1);
-        String text = out.toString();
+        assertThat(exit).as(cli.out() + cli.err()).isEqualTo(1);
+        String text = cli.out();
         assertThat(text).contains("replayed 7 of 7 records");
         assertThat(text).contains("not reconstructed from records: request headers");
         List<String> changed = text.lines().filter(l -> l.startsWith("newly")).toList();

@@ -2,14 +2,11 @@ package dev.palisade.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 /**
  * {@code palisade init-iptables} in-process. Only dry runs and refused flags here, which run no iptables command:
@@ -17,23 +14,13 @@ import picocli.CommandLine;
  */
 class InitIptablesCommandTest {
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine commandLine = Palisade.newCommandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of("init-iptables"));
-        all.addAll(List.of(args));
-        return commandLine.execute(all.toArray(new String[0]));
-    }
+    private final CommandRunner cli = new CommandRunner("init-iptables");
 
     @Test
     void dryRunPrintsTheRulesOfBothFamilies() {
-        assertThat(run("--dry-run")).isZero();
+        assertThat(cli.run("--dry-run")).isZero();
 
-        assertThat(out.toString().lines())
+        assertThat(cli.out().lines())
                 .startsWith(
                         "# iptables (IPV4): our chains are created or flushed and refilled; the jump rules are added"
                                 + " when absent",
@@ -47,12 +34,12 @@ class InitIptablesCommandTest {
                         "-A PALISADE_OUTPUT -d ::1/128 -j RETURN",
                         "-A OUTPUT -p tcp -j PALISADE_OUTPUT")
                 .endsWith("COMMIT");
-        assertThat(err.toString()).isEmpty();
+        assertThat(cli.err()).isEmpty();
     }
 
     @Test
     void dryRunHonoursEveryFlag() {
-        assertThat(run(
+        assertThat(cli.run(
                         "--dry-run",
                         "--proxy-uid",
                         "2000",
@@ -67,7 +54,7 @@ class InitIptablesCommandTest {
                         "--no-ipv6"))
                 .isZero();
 
-        assertThat(out.toString().lines())
+        assertThat(cli.out().lines())
                 .contains(
                         "-A PALISADE_INBOUND -p tcp --dport 22 -j RETURN",
                         "-A PALISADE_INBOUND -p tcp --dport 9090 -j RETURN",
@@ -80,9 +67,9 @@ class InitIptablesCommandTest {
 
     @Test
     void dryRunCleanupPrintsTheCommandsInsideTheNamespace() {
-        assertThat(run("--dry-run", "--cleanup", "--netns", "pod-ns")).isZero();
+        assertThat(cli.run("--dry-run", "--cleanup", "--netns", "pod-ns")).isZero();
 
-        assertThat(out.toString().lines())
+        assertThat(cli.out().lines())
                 .contains(
                         "ip netns exec pod-ns iptables -w 5 -t nat -D PREROUTING -p tcp -j PALISADE_INBOUND",
                         "ip netns exec pod-ns ip6tables -w 5 -t nat -X PALISADE_REDIRECT")
@@ -92,7 +79,7 @@ class InitIptablesCommandTest {
     @Test
     void acceptsTheArgumentsTheInjectorGivesTheInitContainer() {
         // injector ProxyContainers: admin, health and the app's probe ports are in the excluded list already.
-        assertThat(run(
+        assertThat(cli.run(
                         "--dry-run",
                         "--proxy-uid",
                         "1337",
@@ -104,14 +91,14 @@ class InitIptablesCommandTest {
                         "7000,8080,15000,15021",
                         "--exclude-outbound-ports",
                         "5432,6379"))
-                .as(err.toString())
+                .as(cli.err())
                 .isZero();
 
-        assertThat(out.toString().lines())
+        assertThat(cli.out().lines())
                 .as("once per family")
                 .filteredOn(line -> line.equals("-A PALISADE_INBOUND -p tcp --dport 15021 -j RETURN"))
                 .hasSize(2);
-        assertThat(out.toString()).contains("-A PALISADE_INBOUND -p tcp --dport 7000 -j RETURN");
+        assertThat(cli.out()).contains("-A PALISADE_INBOUND -p tcp --dport 7000 -j RETURN");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -131,28 +118,27 @@ class InitIptablesCommandTest {
         all.add("--netns");
         all.add("must-not-be-used");
 
-        assertThat(run(all.toArray(new String[0]))).isEqualTo(2);
+        assertThat(cli.run(all.toArray(new String[0]))).isEqualTo(2);
 
-        assertThat(err.toString()).startsWith("palisade init-iptables: ").contains(message);
-        assertThat(out.toString()).isEmpty();
+        assertThat(cli.err()).startsWith("palisade init-iptables: ").contains(message);
+        assertThat(cli.out()).isEmpty();
     }
 
     @Test
     void aFailingCommandIsNamedWithExitCodeOne() {
         // ip netns exec refuses a namespace that does not exist before any iptables runs: nothing is touched.
-        assertThat(run("--netns", "palisade-test-no-such-namespace")).isEqualTo(1);
+        assertThat(cli.run("--netns", "palisade-test-no-such-namespace")).isEqualTo(1);
 
-        assertThat(err.toString())
+        assertThat(cli.err())
                 .startsWith("palisade init-iptables: ip netns exec palisade-test-no-such-namespace iptables -w 5 -t"
                         + " nat -S: ");
     }
 
     @Test
     void isListedInTheHelp() {
-        CommandLine commandLine = Palisade.newCommandLine();
-        commandLine.setOut(new PrintWriter(out, true));
+        CommandRunner palisade = new CommandRunner();
 
-        assertThat(commandLine.execute("--help")).isZero();
-        assertThat(out.toString()).containsPattern("(?m)^\\s+init-iptables\\s+Install the iptables NAT rules");
+        assertThat(palisade.run("--help")).isZero();
+        assertThat(palisade.out()).containsPattern("(?m)^\\s+init-iptables\\s+Install the iptables NAT rules");
     }
 }

@@ -17,47 +17,38 @@ class PalisadeCommandTest {
     private static final String VERSION =
             System.getProperty("palisade.expectedVersion", BuildInfo.load().version());
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine commandLine = Palisade.newCommandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        return commandLine.execute(args);
-    }
+    private final CommandRunner cli = new CommandRunner();
 
     @Test
     void helpListsTheVersionAndCertsCommands() {
-        assertThat(run("--help")).isZero();
+        assertThat(cli.run("--help")).isZero();
 
-        assertThat(out.toString())
+        assertThat(cli.out())
                 .startsWith("Usage: palisade ")
                 .containsPattern("(?m)^\\s+version\\s+Print the version")
                 .containsPattern("(?m)^\\s+certs\\s+Workload identity")
                 .contains("Exit codes:");
-        assertThat(err.toString()).isEmpty();
+        assertThat(cli.err()).isEmpty();
     }
 
     @Test
     void versionPrintsTheProjectVersionTheRuntimeAndTheNativeLibraries() {
-        assertThat(run("version")).isZero();
+        assertThat(cli.run("version")).isZero();
 
-        assertThat(out.toString())
+        assertThat(cli.out())
                 .startsWith("palisade " + VERSION)
                 .contains("java       " + System.getProperty("java.version"))
                 .containsPattern("(?m)^  epoll +(available|unavailable)")
                 .containsPattern("(?m)^  boringssl +(available|unavailable)");
-        assertThat(err.toString()).isEmpty();
+        assertThat(cli.err()).isEmpty();
     }
 
     @Test
     void versionFlagPrintsTheStampedVersionAndCommit() {
-        assertThat(run("--version")).isZero();
+        assertThat(cli.run("--version")).isZero();
 
-        assertThat(out.toString().strip())
-                .isEqualTo("palisade " + BuildInfo.load().describe());
-        assertThat(out.toString()).startsWith("palisade " + VERSION);
+        assertThat(cli.out().strip()).isEqualTo("palisade " + BuildInfo.load().describe());
+        assertThat(cli.out()).startsWith("palisade " + VERSION);
     }
 
     @ParameterizedTest
@@ -67,47 +58,47 @@ class PalisadeCommandTest {
         "'certs --bogus', palisade certs",
     })
     void unknownFlagExitsWithTwoAndNamesTheFlag(String args, String command) {
-        assertThat(run(args.split(" "))).isEqualTo(2);
+        assertThat(cli.run(args.split(" "))).isEqualTo(2);
 
-        assertThat(err.toString())
+        assertThat(cli.err())
                 .startsWith(command + ": Unknown option: '--bogus'")
                 .contains("Try '" + command + " --help' for more information.");
-        assertThat(out.toString()).isEmpty();
+        assertThat(cli.out()).isEmpty();
     }
 
     @Test
     void mistypedCommandExitsWithTwoAndSuggestsTheRealOne() {
-        assertThat(run("verison")).isEqualTo(2);
+        assertThat(cli.run("verison")).isEqualTo(2);
 
-        assertThat(err.toString()).contains("'verison'").contains("Did you mean: palisade version");
+        assertThat(cli.err()).contains("'verison'").contains("Did you mean: palisade version");
     }
 
     @Test
     void runWithoutACommandPrintsTheUsageAndExitsWithTwo() {
-        assertThat(run()).isEqualTo(2);
+        assertThat(cli.run()).isEqualTo(2);
 
-        assertThat(err.toString()).startsWith("palisade: missing command").contains("Usage: palisade ");
-        assertThat(out.toString()).isEmpty();
+        assertThat(cli.err()).startsWith("palisade: missing command").contains("Usage: palisade ");
+        assertThat(cli.out()).isEmpty();
     }
 
     @Test
     void certsWithoutASubcommandPrintsItsUsageAndExitsWithTwo() {
-        assertThat(run("certs")).isEqualTo(2);
+        assertThat(cli.run("certs")).isEqualTo(2);
 
-        assertThat(err.toString()).startsWith("palisade certs: missing command").contains("Usage: palisade certs ");
+        assertThat(cli.err()).startsWith("palisade certs: missing command").contains("Usage: palisade certs ");
     }
 
     @Test
     void subcommandsInheritTheHelpOption() {
-        assertThat(run("certs", "--help")).isZero();
+        assertThat(cli.run("certs", "--help")).isZero();
 
-        assertThat(out.toString()).startsWith("Usage: palisade certs ").contains("-h, --help");
+        assertThat(cli.out()).startsWith("Usage: palisade certs ").contains("-h, --help");
     }
 
     @Test
     void failingCommandPrintsOneLineAndExitsWithOne() {
         CommandLine commandLine = new CommandLine(new Failing()).setExecutionExceptionHandler(new FailureHandler());
-        commandLine.setOut(new PrintWriter(out, true));
+        StringWriter err = new StringWriter();
         commandLine.setErr(new PrintWriter(err, true));
 
         assertThat(commandLine.execute()).isEqualTo(1);

@@ -3,26 +3,15 @@ package dev.palisade.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code palisade wait-ready} against a real HTTP server on loopback. */
 class WaitReadyCommandTest {
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cl = Palisade.newCommandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return cl.execute(args);
-    }
+    private final CommandRunner cli = new CommandRunner();
 
     @Test
     void nothingListeningTimesOutWithOneAndSaysWhatItSaw() throws Exception {
@@ -30,15 +19,15 @@ class WaitReadyCommandTest {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        assertThat(run("wait-ready", "--port", Integer.toString(port), "--timeout", "1s"))
+        assertThat(cli.run("wait-ready", "--port", Integer.toString(port), "--timeout", "1s"))
                 .isEqualTo(1);
-        assertThat(err.toString()).contains("/ready not ready after 1s").contains("ConnectException");
+        assertThat(cli.err()).contains("/ready not ready after 1s").contains("ConnectException");
     }
 
     @Test
     void aBadPortIsAUsageError() {
-        assertThat(run("wait-ready", "--port", "70000")).isEqualTo(2);
-        assertThat(err.toString()).contains("--port: 70000");
+        assertThat(cli.run("wait-ready", "--port", "70000")).isEqualTo(2);
+        assertThat(cli.err()).contains("--port: 70000");
     }
 
     @Test
@@ -54,7 +43,7 @@ class WaitReadyCommandTest {
         });
         server.start();
         try {
-            assertThat(run(
+            assertThat(cli.run(
                             "wait-ready",
                             "--port",
                             Integer.toString(server.getAddress().getPort()),
@@ -62,7 +51,7 @@ class WaitReadyCommandTest {
                             "10s"))
                     .isEqualTo(0);
             assertThat(calls.get()).isEqualTo(3);
-            assertThat(out.toString()).contains("ready: http://127.0.0.1:");
+            assertThat(cli.out()).contains("ready: http://127.0.0.1:");
         } finally {
             server.stop(0);
         }

@@ -17,10 +17,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,12 +65,12 @@ class FlowLogMeshIT {
             int allowed = 30;
             int denied = 10;
             for (int i = 0; i < allowed; i++) {
-                assertThat(status(base + "/orders/a" + i))
+                assertThat(LocalMesh.status(http, base + "/orders/a" + i))
                         .as("allowed request %d", i)
                         .isEqualTo(200);
             }
             for (int i = 0; i < denied; i++) {
-                assertThat(status(base + "/admin/d" + i + "?token=secret" + i))
+                assertThat(LocalMesh.status(http, base + "/admin/d" + i + "?token=secret" + i))
                         .as("denied request %d", i)
                         .isEqualTo(403);
             }
@@ -165,26 +162,13 @@ class FlowLogMeshIT {
         }
     }
 
-    private int status(String url) throws InterruptedException {
-        try {
-            return http.send(
-                            HttpRequest.newBuilder(URI.create(url))
-                                    .timeout(Duration.ofSeconds(10))
-                                    .build(),
-                            HttpResponse.BodyHandlers.discarding())
-                    .statusCode();
-        } catch (IOException e) {
-            return -1;
-        }
-    }
-
     /** {@code count} allowed requests; every one must succeed; their latencies in ns, sorted. */
     private long[] timedLoop(String base, String prefix, int count) throws InterruptedException {
         long[] latencies = new long[count];
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             long t0 = System.nanoTime();
-            int status = status(base + prefix + i);
+            int status = LocalMesh.status(http, base + prefix + i);
             latencies[i] = System.nanoTime() - t0;
             if (status != 200) {
                 failures.add(prefix + i + ": " + status);

@@ -14,8 +14,13 @@ import dev.palisade.proxy.outbound.OutsideMeshPolicy;
 import dev.palisade.proxy.sidecar.ExplicitInbound;
 import dev.palisade.proxy.sidecar.Sidecar;
 import dev.palisade.proxy.sidecar.SidecarConfig;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -211,5 +216,19 @@ final class LocalMesh implements AutoCloseable {
             }
         }
         controlPlane.close();
+    }
+
+    /** The status of a GET of {@code url} (10 s timeout), or -1 when the request failed at the connection. */
+    static int status(HttpClient http, String url) throws InterruptedException {
+        try {
+            return http.send(
+                            HttpRequest.newBuilder(URI.create(url))
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 }

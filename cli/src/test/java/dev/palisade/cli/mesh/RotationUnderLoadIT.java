@@ -40,7 +40,9 @@ class RotationUnderLoadIT {
             InetSocketAddress upstream = mesh.upstream("frontend", "orders");
             String base = "http://" + upstream.getHostString() + ":" + upstream.getPort();
             String ordersVersion = mesh.sidecar("orders").config().require().version();
-            assertThat(status(http, base + "/catalog")).as("before the edit").isEqualTo(403);
+            assertThat(LocalMesh.status(http, base + "/catalog"))
+                    .as("before the edit")
+                    .isEqualTo(403);
 
             List<String> failures = new ArrayList<>();
             int requests = 0;
@@ -50,7 +52,7 @@ class RotationUnderLoadIT {
             String firstSerialFrontend = serial(mesh, "frontend");
             String firstSerialOrders = serial(mesh, "orders");
             while (System.nanoTime() < deadline && requests < 5000) {
-                int status = status(http, base + "/orders/" + requests);
+                int status = LocalMesh.status(http, base + "/orders/" + requests);
                 requests++;
                 if (status != 200) {
                     failures.add("request " + requests + ": " + status);
@@ -77,20 +79,9 @@ class RotationUnderLoadIT {
             assertThat(mesh.sidecar("orders").config().require().version())
                     .as("orders received the edited policy")
                     .isNotEqualTo(ordersVersion);
-            assertThat(status(http, base + "/catalog")).as("after the edit").isEqualTo(200);
-        }
-    }
-
-    private static int status(HttpClient http, String url) throws Exception {
-        try {
-            return http.send(
-                            HttpRequest.newBuilder(URI.create(url))
-                                    .timeout(Duration.ofSeconds(10))
-                                    .build(),
-                            HttpResponse.BodyHandlers.discarding())
-                    .statusCode();
-        } catch (java.io.IOException e) {
-            return -1;
+            assertThat(LocalMesh.status(http, base + "/catalog"))
+                    .as("after the edit")
+                    .isEqualTo(200);
         }
     }
 
