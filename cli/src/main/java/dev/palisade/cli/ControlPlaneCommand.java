@@ -187,6 +187,15 @@ final class ControlPlaneCommand implements Callable<Integer> {
     private @Nullable URI otlpEndpoint;
 
     @Option(
+            names = "--otlp-queue-size",
+            paramLabel = "N",
+            description = "Flow records waiting for OTLP export, at most, before new ones are dropped and counted"
+                    + " (palisade_flow_otlp_dropped_total{reason=\"queue_full\"}); default "
+                    + OtlpConfig.DEFAULT_QUEUE_SIZE
+                    + ". Needs --otlp-endpoint.")
+    private @Nullable Integer otlpQueueSize;
+
+    @Option(
             names = "--default-action",
             paramLabel = "ACTION",
             defaultValue = "allow",
@@ -394,7 +403,22 @@ final class ControlPlaneCommand implements Callable<Integer> {
 
     private @Nullable OtlpConfig otlp() {
         URI endpoint = otlpEndpoint;
-        return endpoint == null ? null : OtlpConfig.of(endpoint.toString());
+        Integer queueSize = otlpQueueSize;
+        if (endpoint == null) {
+            if (queueSize != null) {
+                throw new ParameterException(spec.commandLine(), "--otlp-queue-size needs --otlp-endpoint");
+            }
+            return null;
+        }
+        OtlpConfig config = OtlpConfig.of(endpoint.toString());
+        if (queueSize == null) {
+            return config;
+        }
+        try {
+            return config.withQueueSize(queueSize);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--otlp-queue-size: " + e.getMessage());
+        }
     }
 
     private Duration checkTtl(Duration ttl, Duration max) {

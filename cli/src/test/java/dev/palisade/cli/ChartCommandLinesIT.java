@@ -36,7 +36,8 @@ class ChartCommandLinesIT {
                         "mesh.defaultPolicy", "deny",
                         "mesh.certificateTtl", "12h",
                         "webhook.failurePolicy", "Ignore",
-                        "flowLogs.otlp.endpoint", "http://otel-collector.observability:4318"));
+                        "flowLogs.otlp.endpoint", "http://otel-collector.observability:4318",
+                        "flowLogs.otlp.queueSize", "65536"));
     }
 
     @ParameterizedTest

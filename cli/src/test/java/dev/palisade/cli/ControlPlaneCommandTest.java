@@ -7,6 +7,8 @@ import dev.palisade.controlplane.config.AdminToken;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,5 +98,25 @@ class ControlPlaneCommandTest {
                 .contains(why)
                 .contains("expected http://HOST:PORT or https://HOST:PORT");
         assertThat(cli.out()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "--otlp-queue-size=100 | --otlp-queue-size needs --otlp-endpoint",
+                "--otlp-endpoint=http://otel-collector:4318 --otlp-queue-size=0"
+                        + " | --otlp-queue-size: queue size 0 (expected: from 1 to 1048576)",
+                "--otlp-endpoint=http://otel-collector:4318 --otlp-queue-size=2000000"
+                        + " | --otlp-queue-size: queue size 2000000 (expected: from 1 to 1048576)",
+            })
+    void aBadOtlpQueueSizeExitsWithTwoBeforeAnythingStarts(String flags, String message) {
+        List<String> args = new ArrayList<>(List.of("control-plane", "--local", dir.toString()));
+        args.addAll(List.of(flags.split(" ")));
+
+        assertThat(cli.run(args.toArray(new String[0]))).isEqualTo(2);
+
+        assertThat(cli.err()).startsWith("palisade control-plane: " + message + System.lineSeparator());
+        assertThat(dir.resolve("ca")).as("nothing started").doesNotExist();
     }
 }

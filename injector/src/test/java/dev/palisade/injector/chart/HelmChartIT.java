@@ -61,6 +61,7 @@ class HelmChartIT {
             "webhook.kubernetesVersion", "v1.30.2",
             "mesh.defaultPolicy", "deny",
             "flowLogs.otlp.endpoint", "http://otel-collector.observability:4318",
+            "flowLogs.otlp.queueSize", "65536",
             "controlPlane.ui.bearerTokenSecret", "palisade-ui");
 
     // ---- negative cases --------------------------------------------------------------------------------------------
@@ -75,6 +76,7 @@ class HelmChartIT {
         "controlPlane.minAvailable, 2,       must be below controlPlane.replicas",
         "image.pullPolicy,         Sometimes, pullPolicy",
         "flowLogs.otlp.endpoint,   otel-collector:4318, endpoint",
+        "flowLogs.otlp.queueSize,  2000000,  queueSize",
     })
     void refusesValuesOutsideTheirRange(String key, String value, String message) {
         assertThatThrownBy(() -> template(Map.of(key, value))).hasMessageContaining(message);
@@ -292,7 +294,8 @@ class HelmChartIT {
                 .contains(
                         "--default-mtls=permissive",
                         "--default-action=deny",
-                        "--otlp-endpoint=http://otel-collector.observability:4318");
+                        "--otlp-endpoint=http://otel-collector.observability:4318",
+                        "--otlp-queue-size=65536");
         assertThat(((PodDisruptionBudget) byName.get("PodDisruptionBudget/palisade-control-plane"))
                         .getSpec()
                         .getMinAvailable()
