@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
@@ -19,7 +20,9 @@ import java.util.List;
  * response to a later {@code HEAD} carry a body. Here only final responses consume a request's method. The decoder
  * keeps Netty's strict defaults and RFC 9112 framing: a request with both Content-Length and Transfer-Encoding,
  * several Content-Lengths, a Transfer-Encoding whose last coding is not {@code chunked}, a bare LF, or an invalid
- * header name or value comes out with a failed {@code DecoderResult}.
+ * header name or value, or an HTTP-name other than {@code HTTP}, comes out with a failed {@code DecoderResult}. What
+ * RFC 9112 lets a recipient parse leniently, Netty does, and the request is re-serialised cleanly before the app sees
+ * it: several spaces or a tab between the request line's words, and obs-fold continuation lines (replaced by a space).
  */
 final class Http1ServerCodec
         extends CombinedChannelDuplexHandler<Http1ServerCodec.RequestDecoder, Http1ServerCodec.ResponseEncoder> {
@@ -44,6 +47,19 @@ final class Http1ServerCodec
     final class RequestDecoder extends HttpRequestDecoder {
         RequestDecoder(HttpDecoderConfig config) {
             super(config);
+        }
+
+        /**
+         * Netty upper-cases the version it is given ({@code http/1.1} would pass as HTTP/1.1); RFC 9112 §2.3 makes
+         * {@code HTTP-name} case-sensitive, so anything else is refused here: the exception becomes the request's
+         * failed {@code DecoderResult} (a 400 and a close).
+         */
+        @Override
+        protected HttpMessage createMessage(String[] initialLine) throws Exception {
+            if (initialLine.length < 3 || !initialLine[2].startsWith("HTTP/")) {
+                throw new IllegalArgumentException("HTTP-name is not \"HTTP\" in the request line");
+            }
+            return super.createMessage(initialLine);
         }
 
         @Override

@@ -772,10 +772,15 @@ public final class HttpExchangeHandler extends ChannelDuplexHandler {
         if (request instanceof LastHttpContent) {
             return false;
         }
-        if (http2 || HttpUtil.isTransferEncodingChunked(request)) {
+        if (http2 || request.decoderResult().isFailure() || HttpUtil.isTransferEncodingChunked(request)) {
+            // A failed head's framing is unknown (its Content-Length may not even be a number): never read past it.
             return true;
         }
-        return HttpUtil.getContentLength(request, 0L) > MAX_DISCARDED_BODY_BYTES;
+        try {
+            return HttpUtil.getContentLength(request, 0L) > MAX_DISCARDED_BODY_BYTES;
+        } catch (NumberFormatException e) {
+            return true;
+        }
     }
 
     /** Sets {@code Connection} on an HTTP/1.x answer, deciding now whether the connection outlives the exchange. */

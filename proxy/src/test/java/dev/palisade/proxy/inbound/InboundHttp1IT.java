@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -196,6 +197,110 @@ class InboundHttp1IT {
         }
         assertThat(strictApp.seen).as("the app never sees a malformed request").isEmpty();
         harness.assertNoMoreFlows();
+    }
+
+    /**
+     * Framing and syntax abuse from the request-smuggling history of HTTP/1.1 proxies (Envoy, Netty, HAProxy, Node CVEs)
+     * and RFC 9112's MUSTs: each is refused with a 4xx/5xx and a close, never reaches the app, and a request on
+     * another connection opened before it is still answered.
+     */
+    static Stream<Arguments> smugglingCorpus() {
+        String host = "Host: payments.shop\r\n";
+        String post = "POST /orders HTTP/1.1\r\n" + host;
+        String chunkedBody = "5\r\nhello\r\n0\r\n\r\n";
+        return Stream.of(
+                Arguments.of(
+                        "Transfer-Encoding twice",
+                        post + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n" + chunkedBody),
+                Arguments.of(
+                        "Transfer-Encoding chunked, chunked",
+                        post + "Transfer-Encoding: chunked, chunked\r\n\r\n" + chunkedBody),
+                Arguments.of("Transfer-Encoding xchunked", post + "Transfer-Encoding: xchunked\r\n\r\n" + chunkedBody),
+                Arguments.of(
+                        "Transfer-Encoding chunked, identity",
+                        post + "Transfer-Encoding: chunked, identity\r\n\r\n" + chunkedBody),
+                Arguments.of("Transfer-Encoding quoted", post + "Transfer-Encoding: \"chunked\"\r\n\r\n" + chunkedBody),
+                Arguments.of("Transfer-Encoding empty", post + "Transfer-Encoding: \r\nContent-Length: 5\r\n\r\nhello"),
+                Arguments.of(
+                        "Transfer-Encoding in HTTP/1.0",
+                        "POST /orders HTTP/1.0\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n" + chunkedBody),
+                Arguments.of(
+                        "Transfer-Encoding with a vertical tab",
+                        post + "Transfer-Encoding:\u000bchunked\r\n\r\n" + chunkedBody),
+                Arguments.of("Content-Length hex", post + "Content-Length: 0x5\r\n\r\nhello"),
+                Arguments.of("Content-Length with inner space", post + "Content-Length: 5 5\r\n\r\nhello"),
+                Arguments.of("Content-Length negative", post + "Content-Length: -1\r\n\r\nhello"),
+                Arguments.of("Content-Length overflow", post + "Content-Length: 99999999999999999999\r\n\r\nhello"),
+                Arguments.of("Content-Length list of differing values", post + "Content-Length: 5, 6\r\n\r\nhello!"),
+                Arguments.of("whitespace before the first field", "GET /orders HTTP/1.1\r\n " + host + "\r\n"),
+                Arguments.of("NUL in a field value", "GET /orders HTTP/1.1\r\n" + host + "X-A: a\u0000b\r\n\r\n"),
+                Arguments.of("bare CR in a field value", "GET /orders HTTP/1.1\r\n" + host + "X-A: a\rb\r\n\r\n"),
+                Arguments.of("space in a field name", "GET /orders HTTP/1.1\r\n" + host + "X A: b\r\n\r\n"),
+                Arguments.of("separator in a field name", "GET /orders HTTP/1.1\r\n" + host + "X(A): b\r\n\r\n"),
+                Arguments.of("empty field name", "GET /orders HTTP/1.1\r\n" + host + ": b\r\n\r\n"),
+                Arguments.of("trailing words in the request line", "GET /orders HTTP/1.1 x\r\n" + host + "\r\n"),
+                Arguments.of("lower-case protocol", "GET /orders http/1.1\r\n" + host + "\r\n"),
+                Arguments.of("protocol HTTP/1.10", "GET /orders HTTP/1.10\r\n" + host + "\r\n"),
+                Arguments.of("raw non-ASCII in the target", "GET /caf\u00e9 HTTP/1.1\r\n" + host + "\r\n"),
+                Arguments.of("Host with user info", "GET /orders HTTP/1.1\r\nHost: admin.shop@payments.shop\r\n\r\n"),
+                Arguments.of("Host with a space", "GET /orders HTTP/1.1\r\nHost: payments.shop admin.shop\r\n\r\n"),
+                Arguments.of("Host empty", "GET /orders HTTP/1.1\r\nHost: \r\n\r\n"),
+                Arguments.of(
+                        "chunk size overflow",
+                        post + "Transfer-Encoding: chunked\r\n\r\nfffffffffffffffff1\r\nhello\r\n0\r\n\r\n"),
+                Arguments.of(
+                        "chunk size negative", post + "Transfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n0\r\n\r\n"),
+                Arguments.of("chunk size 0x", post + "Transfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n"),
+                Arguments.of(
+                        "chunk without its CRLF", post + "Transfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n"),
+                Arguments.of(
+                        "chunk extension with a bare LF",
+                        post + "Transfer-Encoding: chunked\r\n\r\n5;a\nb\r\nhello\r\n0\r\n\r\n"),
+                Arguments.of("CONNECT", "CONNECT payments.shop:443 HTTP/1.1\r\nHost: payments.shop:443\r\n\r\n"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("smugglingCorpus")
+    void smugglingAttemptIsRefusedClosedAndDisturbsNoOtherConnection(String name, String raw) throws Exception {
+        try (RawClient bystander = mtls();
+                RawClient client = mtls()) {
+            RawClient.Response response =
+                    client.send(raw.getBytes(StandardCharsets.ISO_8859_1)).read();
+            assertThat(response.status()).as("status").isBetween(400, 599);
+            assertThat(client.isClosedByServer(5000)).as("closed").isTrue();
+            assertThat(bystander.get("/orders/after").status())
+                    .as("the other connection")
+                    .isEqualTo(200);
+        }
+        assertThat(strictApp.seen).as("the app never sees a refused request").allMatch(request -> request.uri()
+                .equals("/orders/after"));
+    }
+
+    /**
+     * What RFC 9112 lets a recipient parse leniently (§3: whitespace between the request line's words; §5.2: obs-fold
+     * replaced by SP) is accepted, and the app sees it re-serialised cleanly: one request line with single spaces,
+     * one field line per field, no CR or LF inside a value. Nothing ambiguous is passed on.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "two spaces in the request line | GET  /orders/lenient HTTP/1.1\\r\\nHost: payments.shop\\r\\nX-A: a b",
+                "tab in the request line        | GET\\t/orders/lenient HTTP/1.1\\r\\nHost: payments.shop\\r\\nX-A: a b",
+                "obs-fold continuation line     | GET /orders/lenient HTTP/1.1\\r\\nHost: payments.shop\\r\\nX-A: a\\r\\n b",
+            })
+    void leniencyTheRfcAllowsReachesTheAppNormalised(String name, String head) throws Exception {
+        String raw = head.replace("\\r\\n", "\r\n").replace("\\t", "\t") + "\r\n\r\n";
+        try (RawClient client = mtls()) {
+            assertThat(client.send(raw).read().status()).isEqualTo(200);
+        }
+        EchoApp.Seen seen = strictApp.next();
+        assertThat(seen.method()).isEqualTo("GET");
+        assertThat(seen.uri()).isEqualTo("/orders/lenient");
+        assertThat(seen.headers())
+                .filteredOn(h -> h.getKey().equalsIgnoreCase("x-a"))
+                .extracting(Map.Entry::getValue)
+                .containsExactly("a b");
     }
 
     // ---- the identity header
