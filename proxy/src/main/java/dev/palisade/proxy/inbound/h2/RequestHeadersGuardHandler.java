@@ -3,6 +3,7 @@ package dev.palisade.proxy.inbound.h2;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
@@ -13,6 +14,7 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The first handler of every inbound stream: refuses header blocks the codec lets through but we never forward.
@@ -24,6 +26,13 @@ import java.util.Map;
  *       does not bound them.
  *   <li>{@code HTTP2-Settings}: connection-specific (RFC 7540 §3.2.1), so the request is malformed (RFC 9113 §8.2.2):
  *       RST_STREAM PROTOCOL_ERROR, as the codec answers the other connection-specific fields.
+ *   <li>A request head without {@code :method}, {@code :scheme} or a non-empty {@code :path} (RFC 9113 §8.3.1), or
+ *       trailers with a pseudo-header (§8.1): malformed, RST_STREAM PROTOCOL_ERROR. Netty's codec checks their order
+ *       and duplicates but not their presence, and its HTTP/1 conversion then fails with an exception that would
+ *       leave the stream unanswered (and leak the request's buffer).
+ *   <li>A field value that starts or ends with SP or HTAB (§8.2.1): malformed, RST_STREAM PROTOCOL_ERROR.
+ *   <li>{@code CONNECT} (no {@code :scheme} or {@code :path} by design, §8.5): the sidecar opens no tunnels, so
+ *       {@code 501} as one HEADERS frame with END_STREAM.
  * </ul>
  *
  * <p>Trailers are checked like headers. After a refusal every further frame of the stream is released unread.
@@ -33,6 +42,7 @@ final class RequestHeadersGuardHandler extends ChannelInboundHandlerAdapter {
 
     private final int maxHeaderCount;
     private boolean refused;
+    private boolean sawHead;
 
     RequestHeadersGuardHandler(int maxHeaderCount) {
         this.maxHeaderCount = maxHeaderCount;
@@ -48,13 +58,19 @@ final class RequestHeadersGuardHandler extends ChannelInboundHandlerAdapter {
             Http2Headers headers = frame.headers();
             if (regularFields(headers) > maxHeaderCount) {
                 refused = true;
-                Http2Headers answer = new DefaultHttp2Headers()
-                        .status(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE.codeAsText())
-                        .setInt("content-length", 0);
-                ctx.writeAndFlush(new DefaultHttp2HeadersFrame(answer, true)).addListener(ChannelFutureListener.CLOSE);
+                answer(ctx, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE);
                 return;
             }
-            if (headers.contains(HTTP2_SETTINGS)) {
+            boolean head = !sawHead;
+            sawHead = true;
+            if (head && HttpMethod.CONNECT.asciiName().contentEquals(orEmpty(headers.method()))) {
+                refused = true;
+                answer(ctx, HttpResponseStatus.NOT_IMPLEMENTED);
+                return;
+            }
+            if (headers.contains(HTTP2_SETTINGS)
+                    || (head ? !hasRequestPseudoHeaders(headers) : hasPseudoHeader(headers))
+                    || hasPaddedValue(headers)) {
                 refused = true;
                 ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR))
                         .addListener(ChannelFutureListener.CLOSE);
@@ -62,6 +78,49 @@ final class RequestHeadersGuardHandler extends ChannelInboundHandlerAdapter {
             }
         }
         ctx.fireChannelRead(msg);
+    }
+
+    /** A final answer with no body, then the stream is closed. */
+    private static void answer(ChannelHandlerContext ctx, HttpResponseStatus status) {
+        Http2Headers answer =
+                new DefaultHttp2Headers().status(status.codeAsText()).setInt("content-length", 0);
+        ctx.writeAndFlush(new DefaultHttp2HeadersFrame(answer, true)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private static boolean hasRequestPseudoHeaders(Http2Headers headers) {
+        return headers.method() != null
+                && headers.scheme() != null
+                && headers.path() != null
+                && headers.path().length() > 0;
+    }
+
+    private static boolean hasPseudoHeader(Http2Headers headers) {
+        for (Map.Entry<CharSequence, CharSequence> field : headers) {
+            CharSequence name = field.getKey();
+            if (name.length() > 0 && name.charAt(0) == ':') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean hasPaddedValue(Http2Headers headers) {
+        for (Map.Entry<CharSequence, CharSequence> field : headers) {
+            CharSequence value = field.getValue();
+            int n = value.length();
+            if (n > 0 && (isSpaceOrTab(value.charAt(0)) || isSpaceOrTab(value.charAt(n - 1)))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isSpaceOrTab(char c) {
+        return c == ' ' || c == '\t';
+    }
+
+    private static CharSequence orEmpty(@Nullable CharSequence s) {
+        return s == null ? "" : s;
     }
 
     private static int regularFields(Http2Headers headers) {

@@ -354,6 +354,161 @@ class Http2InboundIT {
         assertOtherConnectionsServe();
     }
 
+    /**
+     * Malformed requests of RFC 9113 §8.1.1/§8.2/§8.3, written as HPACK literals exactly as given (order, case and
+     * duplicates are the attacker's, not an encoder's): each is refused — a RST_STREAM or a GOAWAY — and never reaches
+     * the app; when only the stream was refused, the same connection still serves; other connections always do.
+     */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> malformedHeaderBlocks() {
+        String[] base = {":method", "GET", ":scheme", "https", ":path", "/local", ":authority", "app.test"};
+        return java.util.stream.Stream.of(
+                args("upper-case field name", concat(base, "X-Note", "a")),
+                args(
+                        "pseudo-header after a regular field",
+                        ":method",
+                        "GET",
+                        ":scheme",
+                        "https",
+                        "x-note",
+                        "a",
+                        ":path",
+                        "/local",
+                        ":authority",
+                        "app.test"),
+                args(":path twice", concat(base, ":path", "/admin")),
+                args(
+                        ":method twice",
+                        ":method",
+                        "GET",
+                        ":method",
+                        "DELETE",
+                        ":scheme",
+                        "https",
+                        ":path",
+                        "/local",
+                        ":authority",
+                        "app.test"),
+                args("no :path", ":method", "GET", ":scheme", "https", ":authority", "app.test"),
+                args("no :method", ":scheme", "https", ":path", "/local", ":authority", "app.test"),
+                args("no :scheme", ":method", "GET", ":path", "/local", ":authority", "app.test"),
+                args("empty :path", ":method", "GET", ":scheme", "https", ":path", "", ":authority", "app.test"),
+                args("unknown pseudo-header", concat(base, ":foo", "bar")),
+                args("response pseudo-header in a request", concat(base, ":status", "200")),
+                args("space in a field name", concat(base, "x note", "a")),
+                args("colon inside a field name", concat(base, "x:note", "a")),
+                args("empty field name", concat(base, "", "a")),
+                args("value with a leading space", concat(base, "x-note", " a")),
+                args("value with a trailing tab", concat(base, "x-note", "a\t")),
+                args(
+                        "content-length not a number",
+                        ":method",
+                        "POST",
+                        ":scheme",
+                        "https",
+                        ":path",
+                        "/local",
+                        ":authority",
+                        "app.test",
+                        "content-length",
+                        "abc"),
+                args(
+                        "two differing content-lengths",
+                        ":method",
+                        "POST",
+                        ":scheme",
+                        "https",
+                        ":path",
+                        "/local",
+                        ":authority",
+                        "app.test",
+                        "content-length",
+                        "1",
+                        "content-length",
+                        "2"),
+                args("CONNECT, which the sidecar does not tunnel", ":method", "CONNECT", ":authority", "app.test:443"),
+                args(
+                        "content-length with no body",
+                        ":method",
+                        "POST",
+                        ":scheme",
+                        "https",
+                        ":path",
+                        "/local",
+                        ":authority",
+                        "app.test",
+                        "content-length",
+                        "10"));
+    }
+
+    static org.junit.jupiter.params.provider.Arguments args(String name, String... fields) {
+        return org.junit.jupiter.params.provider.Arguments.of(name, fields);
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** A HEADERS frame (END_HEADERS | END_STREAM) whose block is "literal without indexing, new name" per field. */
+    static byte[] literalHeaders(int streamId, String... fields) {
+        java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < fields.length; i += 2) {
+            block.write(0x00);
+            hpackString(block, fields[i]);
+            hpackString(block, fields[i + 1]);
+        }
+        byte[] payload = block.toByteArray();
+        java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(9 + payload.length);
+        frame.put((byte) (payload.length >>> 16))
+                .put((byte) (payload.length >>> 8))
+                .put((byte) payload.length);
+        frame.put((byte) 0x1).put((byte) 0x5).putInt(streamId).put(payload);
+        return frame.array();
+    }
+
+    private static void hpackString(java.io.ByteArrayOutputStream out, String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.ISO_8859_1);
+        if (bytes.length >= 127) {
+            throw new IllegalArgumentException("the test's HPACK writer takes strings under 127 bytes");
+        }
+        out.write(bytes.length); // H = 0: no Huffman coding
+        out.write(bytes, 0, bytes.length);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("malformedHeaderBlocks")
+    void malformedRequestIsRefusedAndNeverReachesTheApp(String name, String[] fields) throws Exception {
+        try (RawH2Client client = raw()) {
+            client.raw(literalHeaders(1, fields));
+            Frame refusal = client.await(
+                    Frame.class,
+                    f -> (f instanceof Reset r && r.streamId() == 1)
+                            || f instanceof GoAway
+                            || (f instanceof Headers h && h.streamId() == 1),
+                    WAIT);
+            if (refusal == null) {
+                assertThat(client.awaitClosed(Duration.ofMillis(1)))
+                        .as("refused with a RST_STREAM, a GOAWAY, a 4xx/5xx or a close: %s", client.history())
+                        .isTrue();
+            }
+            if (refusal instanceof Headers answer) {
+                assertThat(answer.headers().status().toString())
+                        .as("%s", client.history())
+                        .matches("[45]\\d\\d");
+            }
+            if (refusal instanceof Reset || refusal instanceof Headers) {
+                assertStillServes(client, 3);
+                assertThat(seen)
+                        .as("only the follow-up request reached the app")
+                        .hasSize(1);
+            } else {
+                assertThat(seen).as("nothing reached the app").isEmpty();
+            }
+        }
+        assertOtherConnectionsServe();
+    }
+
     @Test
     void netty2ExtensionFieldsNeverReachTheExchangeHandler() throws Exception {
         try (RawH2Client client = raw()) {
