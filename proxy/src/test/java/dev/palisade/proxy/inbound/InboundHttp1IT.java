@@ -238,6 +238,15 @@ class InboundHttp1IT {
                 Arguments.of("space in a field name", "GET /orders HTTP/1.1\r\n" + host + "X A: b\r\n\r\n"),
                 Arguments.of("separator in a field name", "GET /orders HTTP/1.1\r\n" + host + "X(A): b\r\n\r\n"),
                 Arguments.of("empty field name", "GET /orders HTTP/1.1\r\n" + host + ": b\r\n\r\n"),
+                Arguments.of(
+                        "field line without a colon (Netty CVE-2019-20444)",
+                        "GET /orders HTTP/1.1\r\n" + host + "X-A\r\n\r\n"),
+                Arguments.of(
+                        "control character in a field name (Netty CVE-2021-43797)",
+                        "GET /orders HTTP/1.1\r\n" + host + "X-\u0001A: b\r\n\r\n"),
+                Arguments.of(
+                        "tab before the colon",
+                        "GET /orders HTTP/1.1\r\n" + host + "Transfer-Encoding\t: chunked\r\n\r\n"),
                 Arguments.of("trailing words in the request line", "GET /orders HTTP/1.1 x\r\n" + host + "\r\n"),
                 Arguments.of("lower-case protocol", "GET /orders http/1.1\r\n" + host + "\r\n"),
                 Arguments.of("protocol HTTP/1.10", "GET /orders HTTP/1.10\r\n" + host + "\r\n"),

@@ -509,6 +509,51 @@ class Http2InboundIT {
         assertOtherConnectionsServe();
     }
 
+    /**
+     * CONTINUATION flood (CVE-2024-27316 and its Netty twin): a header block that never ends, sent as a HEADERS frame
+     * without END_HEADERS and CONTINUATION frames far past SETTINGS_MAX_HEADER_LIST_SIZE, is cut off — the connection
+     * is refused before the block is ever complete, and other connections keep serving.
+     */
+    @Test
+    void continuationFloodIsCutOffAtTheHeaderListLimit() throws Exception {
+        try (RawH2Client client = raw()) {
+            byte[] first = literalHeaders(1, ":method", "GET", ":scheme", "https", ":path", "/local");
+            first[4] = 0x1; // END_STREAM only: the block goes on in CONTINUATION frames
+            client.raw(first);
+            byte[] field = literalBlock("x-flood", "v".repeat(100));
+            int frames = 0;
+            for (; frames < 2_000 && client.await(GoAway.class, g -> true, Duration.ZERO) == null; frames++) {
+                java.nio.ByteBuffer continuation = java.nio.ByteBuffer.allocate(9 + field.length);
+                continuation.put((byte) 0).put((byte) 0).put((byte) field.length);
+                continuation.put((byte) 0x9).put((byte) 0).putInt(1).put(field);
+                try {
+                    client.raw(continuation.array());
+                } catch (Exception closed) { // SSLException sneaks out of syncUninterruptibly
+                    break; // the server closed the connection under our feet: the outcome the test wants
+                }
+            }
+            assertThat(client.awaitClosed(WAIT))
+                    .as(
+                            "closed after %d CONTINUATION frames of %d bytes (limit %d): %s",
+                            frames, field.length, MAX_HEADER_BYTES, client.history())
+                    .isTrue();
+            assertThat(frames * field.length)
+                    .as("cut off near the limit, not after the flood")
+                    .isLessThan(64 * 1024);
+        }
+        assertThat(seen).isEmpty();
+        assertOtherConnectionsServe();
+    }
+
+    /** One field as an HPACK literal without indexing (new name), no Huffman coding. */
+    static byte[] literalBlock(String name, String value) {
+        java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
+        block.write(0x00);
+        hpackString(block, name);
+        hpackString(block, value);
+        return block.toByteArray();
+    }
+
     @Test
     void netty2ExtensionFieldsNeverReachTheExchangeHandler() throws Exception {
         try (RawH2Client client = raw()) {
