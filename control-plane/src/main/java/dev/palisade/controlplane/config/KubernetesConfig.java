@@ -114,45 +114,31 @@ public record KubernetesConfig(
 
     public Builder toBuilder() {
         return new Builder(mesh)
+                .common(this)
                 .namespace(namespace)
                 .caSecretName(caSecretName)
-                .grpcAddress(grpcAddress)
-                .adminAddress(adminAddress)
-                .ttls(workloadTtl, maxTtl)
-                .rootLifetime(rootLifetime)
-                .rotateBefore(rotateBefore)
-                .warnBefore(warnBefore)
-                .keyAlgorithm(keyAlgorithm)
                 .policyDebounce(policyDebounce)
-                .syncTimeout(syncTimeout)
-                .flowStore(flowStore)
-                .flowRetention(flowRetention)
-                .adminToken(adminToken)
-                .otlp(otlp);
+                .syncTimeout(syncTimeout);
     }
 
     /** Builds a {@link KubernetesConfig}; starts from the defaults. */
-    public static final class Builder {
-        private final MeshConfig mesh;
+    public static final class Builder extends ConfigBuilder<Builder> {
         private String namespace = DEFAULT_NAMESPACE;
         private String caSecretName = DEFAULT_CA_SECRET;
-        private InetSocketAddress grpcAddress = new InetSocketAddress("0.0.0.0", 15012);
-        private InetSocketAddress adminAddress = new InetSocketAddress("0.0.0.0", 15014);
-        private Duration workloadTtl = Duration.ofHours(24);
-        private Duration maxTtl = Duration.ofHours(24);
-        private Duration rootLifetime = Duration.ofDays(365);
-        private Duration rotateBefore = Duration.ofDays(30);
-        private Duration warnBefore = Duration.ofDays(60);
-        private KeyAlgorithm keyAlgorithm = KeyAlgorithm.EC_P256;
         private Duration policyDebounce = Duration.ofMillis(100);
         private Duration syncTimeout = Duration.ofSeconds(60);
-        private Path flowStore = Path.of(DEFAULT_FLOW_STORE);
-        private Duration flowRetention = ControlPlaneConfig.DEFAULT_FLOW_RETENTION;
-        private @Nullable AdminToken adminToken;
-        private @Nullable OtlpConfig otlp;
 
         private Builder(MeshConfig mesh) {
-            this.mesh = requireNonNull(mesh, "mesh");
+            super(
+                    mesh,
+                    new InetSocketAddress("0.0.0.0", 15012),
+                    new InetSocketAddress("0.0.0.0", 15014),
+                    Path.of(DEFAULT_FLOW_STORE));
+        }
+
+        @Override
+        Builder self() {
+            return this;
         }
 
         public Builder namespace(String namespace) {
@@ -165,42 +151,6 @@ public record KubernetesConfig(
             return this;
         }
 
-        public Builder grpcAddress(InetSocketAddress grpcAddress) {
-            this.grpcAddress = grpcAddress;
-            return this;
-        }
-
-        public Builder adminAddress(InetSocketAddress adminAddress) {
-            this.adminAddress = adminAddress;
-            return this;
-        }
-
-        public Builder ttls(Duration workloadTtl, Duration maxTtl) {
-            this.workloadTtl = workloadTtl;
-            this.maxTtl = maxTtl;
-            return this;
-        }
-
-        public Builder rootLifetime(Duration rootLifetime) {
-            this.rootLifetime = rootLifetime;
-            return this;
-        }
-
-        public Builder rotateBefore(Duration rotateBefore) {
-            this.rotateBefore = rotateBefore;
-            return this;
-        }
-
-        public Builder warnBefore(Duration warnBefore) {
-            this.warnBefore = warnBefore;
-            return this;
-        }
-
-        public Builder keyAlgorithm(KeyAlgorithm keyAlgorithm) {
-            this.keyAlgorithm = keyAlgorithm;
-            return this;
-        }
-
         public Builder policyDebounce(Duration policyDebounce) {
             this.policyDebounce = policyDebounce;
             return this;
@@ -208,26 +158,6 @@ public record KubernetesConfig(
 
         public Builder syncTimeout(Duration syncTimeout) {
             this.syncTimeout = syncTimeout;
-            return this;
-        }
-
-        public Builder flowStore(Path flowStore) {
-            this.flowStore = flowStore;
-            return this;
-        }
-
-        public Builder flowRetention(Duration flowRetention) {
-            this.flowRetention = flowRetention;
-            return this;
-        }
-
-        public Builder adminToken(@Nullable AdminToken adminToken) {
-            this.adminToken = adminToken;
-            return this;
-        }
-
-        public Builder otlp(@Nullable OtlpConfig otlp) {
-            this.otlp = otlp;
             return this;
         }
 

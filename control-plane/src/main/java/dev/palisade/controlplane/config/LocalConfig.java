@@ -86,17 +86,7 @@ public record LocalConfig(
 
     /** A builder holding this configuration's values. */
     public Builder toBuilder() {
-        return new Builder(dir, mesh)
-                .policies(policies)
-                .addresses(grpcAddress, adminAddress)
-                .ttls(workloadTtl, maxTtl)
-                .rootLifetime(rootLifetime)
-                .rotateBefore(rotateBefore)
-                .warnBefore(warnBefore)
-                .keyAlgorithm(keyAlgorithm)
-                .flows(flowStore, flowRetention)
-                .adminToken(adminToken)
-                .otlp(otlp);
+        return new Builder(dir, mesh).common(this).policies(policies);
     }
 
     public LocalConfig withAddresses(InetSocketAddress grpc, InetSocketAddress admin) {
@@ -123,84 +113,28 @@ public record LocalConfig(
         return toBuilder().otlp(otlp).build();
     }
 
-    /**
-     * Builds a {@link LocalConfig}; starts from the defaults for its directory. A new field is added here, in
-     * {@link #toBuilder()} and in the record, nowhere else.
-     */
-    public static final class Builder {
+    /** Builds a {@link LocalConfig}; starts from the defaults for its directory (loopback ports 15012, 15014). */
+    public static final class Builder extends ConfigBuilder<Builder> {
         private final Path dir;
-        private final MeshConfig mesh;
         private Path policies;
-        private InetSocketAddress grpcAddress = new InetSocketAddress("127.0.0.1", 15012);
-        private InetSocketAddress adminAddress = new InetSocketAddress("127.0.0.1", 15014);
-        private Duration workloadTtl = Duration.ofHours(24);
-        private Duration maxTtl = Duration.ofHours(24);
-        private Duration rootLifetime = Duration.ofDays(365);
-        private Duration rotateBefore = Duration.ofDays(30);
-        private Duration warnBefore = Duration.ofDays(60);
-        private KeyAlgorithm keyAlgorithm = KeyAlgorithm.EC_P256;
-        private Path flowStore;
-        private Duration flowRetention = ControlPlaneConfig.DEFAULT_FLOW_RETENTION;
-        private @Nullable AdminToken adminToken;
-        private @Nullable OtlpConfig otlp;
 
         private Builder(Path dir, MeshConfig mesh) {
-            this.dir = requireNonNull(dir, "dir");
-            this.mesh = requireNonNull(mesh, "mesh");
+            super(
+                    mesh,
+                    new InetSocketAddress("127.0.0.1", 15012),
+                    new InetSocketAddress("127.0.0.1", 15014),
+                    requireNonNull(dir, "dir").resolve("flows.db"));
+            this.dir = dir;
             this.policies = dir.resolve("policies");
-            this.flowStore = dir.resolve("flows.db");
+        }
+
+        @Override
+        Builder self() {
+            return this;
         }
 
         public Builder policies(Path policies) {
             this.policies = policies;
-            return this;
-        }
-
-        public Builder addresses(InetSocketAddress grpcAddress, InetSocketAddress adminAddress) {
-            this.grpcAddress = grpcAddress;
-            this.adminAddress = adminAddress;
-            return this;
-        }
-
-        public Builder ttls(Duration workloadTtl, Duration maxTtl) {
-            this.workloadTtl = workloadTtl;
-            this.maxTtl = maxTtl;
-            return this;
-        }
-
-        public Builder rootLifetime(Duration rootLifetime) {
-            this.rootLifetime = rootLifetime;
-            return this;
-        }
-
-        public Builder rotateBefore(Duration rotateBefore) {
-            this.rotateBefore = rotateBefore;
-            return this;
-        }
-
-        public Builder warnBefore(Duration warnBefore) {
-            this.warnBefore = warnBefore;
-            return this;
-        }
-
-        public Builder keyAlgorithm(KeyAlgorithm keyAlgorithm) {
-            this.keyAlgorithm = keyAlgorithm;
-            return this;
-        }
-
-        public Builder flows(Path flowStore, Duration flowRetention) {
-            this.flowStore = flowStore;
-            this.flowRetention = flowRetention;
-            return this;
-        }
-
-        public Builder adminToken(@Nullable AdminToken adminToken) {
-            this.adminToken = adminToken;
-            return this;
-        }
-
-        public Builder otlp(@Nullable OtlpConfig otlp) {
-            this.otlp = otlp;
             return this;
         }
 

@@ -361,6 +361,7 @@ class Http2InboundIT {
      */
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> malformedHeaderBlocks() {
         String[] base = {":method", "GET", ":scheme", "https", ":path", "/local", ":authority", "app.test"};
+        String[] post = {":method", "POST", ":scheme", "https", ":path", "/local", ":authority", "app.test"};
         return java.util.stream.Stream.of(
                 args("upper-case field name", concat(base, "X-Note", "a")),
                 args(
@@ -399,45 +400,10 @@ class Http2InboundIT {
                 args("empty field name", concat(base, "", "a")),
                 args("value with a leading space", concat(base, "x-note", " a")),
                 args("value with a trailing tab", concat(base, "x-note", "a\t")),
-                args(
-                        "content-length not a number",
-                        ":method",
-                        "POST",
-                        ":scheme",
-                        "https",
-                        ":path",
-                        "/local",
-                        ":authority",
-                        "app.test",
-                        "content-length",
-                        "abc"),
-                args(
-                        "two differing content-lengths",
-                        ":method",
-                        "POST",
-                        ":scheme",
-                        "https",
-                        ":path",
-                        "/local",
-                        ":authority",
-                        "app.test",
-                        "content-length",
-                        "1",
-                        "content-length",
-                        "2"),
+                args("content-length not a number", concat(post, "content-length", "abc")),
+                args("two differing content-lengths", concat(post, "content-length", "1", "content-length", "2")),
                 args("CONNECT, which the sidecar does not tunnel", ":method", "CONNECT", ":authority", "app.test:443"),
-                args(
-                        "content-length with no body",
-                        ":method",
-                        "POST",
-                        ":scheme",
-                        "https",
-                        ":path",
-                        "/local",
-                        ":authority",
-                        "app.test",
-                        "content-length",
-                        "10"));
+                args("content-length with no body", concat(post, "content-length", "10")));
     }
 
     static org.junit.jupiter.params.provider.Arguments args(String name, String... fields) {
