@@ -117,6 +117,7 @@ def report(path):
     rates = next((r for r in rows if r["kind"] == "rates"), {})
     flowlog = next((r for r in rows if r["kind"] == "flowlog"), None)
     policies = next((r for r in rows if r["kind"] == "policies"), None)
+    cds = next((r for r in rows if r["kind"] == "cds"), None)
     cands = [c for c in CANDIDATES if any(r["cand"] == c for r in loads)]
 
     def agg(test, cand, key):
@@ -130,6 +131,12 @@ def report(path):
       f"{machine['loadavg']}, at end {rates.get('loadavg_end', '?')} (shared, noisy: read the ratios, not the "
       f"absolute figures).")
     w(f"- JVM: {machine['java']}. Sidecar flags: `{machine['sidecar_opts']}`.")
+    if cds is not None:
+        w("- Sidecars started through `./palisade`; class data sharing archive: "
+          + {"off": "none (PERF_CDS=0)",
+             "existing": "the launcher's, made before this run",
+             "trained": "made by a training start of the server sidecar in this run"}.get(cds["state"], cds["state"])
+          + ".")
     w(f"- Proxies: {machine['haproxy']} (nbthread {machine['proxy_threads']} per side), nginx {machine['nginx']} "
       f"({machine['proxy_threads']} workers per side), Palisade sidecars (Netty epoll + BoringSSL, all cores); "
       f"backend: nginx, 1 worker, `return 200` (28-byte body).")

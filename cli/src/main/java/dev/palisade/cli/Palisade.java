@@ -1,5 +1,6 @@
 package dev.palisade.cli;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,8 +32,14 @@ import picocli.CommandLine.Spec;
             "0:success",
             "1:the command failed",
             "2:invalid usage (unknown flag, bad value, missing command)"
-        },
-        subcommands = {
+        })
+public final class Palisade implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    /** The subcommands, in the order the usage lists them. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
             VersionCommand.class,
             ControlPlaneCommand.class,
             CertsCommand.class,
@@ -46,16 +53,11 @@ import picocli.CommandLine.Spec;
             DemoCallCommand.class,
             InitIptablesCommand.class,
             WaitReadyCommand.class,
-            HelpCommand.class
-        })
-public final class Palisade implements Callable<Integer> {
-
-    @Spec
-    private CommandSpec spec;
+            HelpCommand.class);
 
     /** Runs the command line and exits the JVM with its exit code. */
     public static void main(String[] args) {
-        System.exit(newCommandLine().execute(args));
+        System.exit(forArguments(args).execute(args));
     }
 
     /**
@@ -63,8 +65,29 @@ public final class Palisade implements Callable<Integer> {
      * CommandLine#setOut} and {@link CommandLine#setErr} before {@link CommandLine#execute}.
      */
     public static CommandLine newCommandLine() {
-        return new CommandLine(new Palisade())
-                .setParameterExceptionHandler(new UsageErrorHandler())
+        return newCommandLine(SUBCOMMANDS);
+    }
+
+    /**
+     * The tree that {@code args} need: for {@code palisade proxy …}, the sidecar's start, the root with that one
+     * subcommand, which parses and runs it the same way; for anything else the whole tree. Picocli builds every
+     * subcommand's model by reflection up front, and the whole tree (with the classes behind it) cost the sidecar
+     * about 1.5 s of its time to ready on a 2-core machine (perf/README.md).
+     */
+    static CommandLine forArguments(String[] args) {
+        if (args.length > 0 && args[0].equals("proxy")) {
+            return newCommandLine(List.of(ProxyCommand.class));
+        }
+        return newCommandLine();
+    }
+
+    private static CommandLine newCommandLine(List<Class<?>> subcommands) {
+        CommandLine root = new CommandLine(new Palisade());
+        for (Class<?> subcommand : subcommands) {
+            root.addSubcommand(subcommand);
+        }
+        // After the subcommands: the handlers are set on the tree as it is at this call.
+        return root.setParameterExceptionHandler(new UsageErrorHandler())
                 .setExecutionExceptionHandler(new FailureHandler());
     }
 

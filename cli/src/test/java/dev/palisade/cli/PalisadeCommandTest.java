@@ -96,6 +96,40 @@ class PalisadeCommandTest {
     }
 
     @Test
+    void theSidecarsTreeHasOnlyTheProxyCommandOtherCommandsTheWholeTree() {
+        assertThat(Palisade.forArguments(new String[] {"proxy", "--help"}).getSubcommands())
+                .containsOnlyKeys("proxy");
+        assertThat(Palisade.forArguments(new String[] {"version"}).getSubcommands())
+                .containsKeys("version", "proxy", "certs", "help")
+                .hasSize(Palisade.SUBCOMMANDS.size());
+        assertThat(Palisade.forArguments(new String[] {}).getSubcommands()).hasSize(Palisade.SUBCOMMANDS.size());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "'proxy --help'",
+        "'proxy --bogus'",
+        "'proxy --namespace'",
+        "'proxy --version'",
+    })
+    void theSidecarsTreeAnswersAsTheWholeTreeDoes(String args) {
+        int whole = run(args.split(" "));
+        String wholeOut = out.toString();
+        String wholeErr = err.toString();
+        StringWriter sidecarOut = new StringWriter();
+        StringWriter sidecarErr = new StringWriter();
+        CommandLine sidecar = Palisade.forArguments(args.split(" "));
+        sidecar.setOut(new PrintWriter(sidecarOut, true));
+        sidecar.setErr(new PrintWriter(sidecarErr, true));
+
+        assertThat(sidecar.execute(args.split(" "))).isEqualTo(whole);
+
+        assertThat(sidecarOut.toString()).isEqualTo(wholeOut);
+        assertThat(sidecarErr.toString()).isEqualTo(wholeErr);
+        assertThat(wholeOut + wholeErr).contains("palisade");
+    }
+
+    @Test
     void failingCommandPrintsOneLineAndExitsWithOne() {
         CommandLine commandLine = new CommandLine(new Failing()).setExecutionExceptionHandler(new FailureHandler());
         StringWriter err = new StringWriter();

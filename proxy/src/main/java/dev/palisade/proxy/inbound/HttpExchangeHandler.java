@@ -412,7 +412,6 @@ public final class HttpExchangeHandler extends ChannelDuplexHandler {
     private void openAppStream(Exchange ex) {
         AppStreams streams = requireNonNull(ex.appStreams, "appStreams");
         InetSocketAddress app = requireNonNull(ex.app, "app");
-        pause(PAUSE_CONNECTING);
         Future<Channel> opening;
         try {
             // A WebSocket handshake gets a connection of its own: after a 101 it carries raw bytes, never a request.
@@ -423,6 +422,13 @@ public final class HttpExchangeHandler extends ChannelDuplexHandler {
             appFailed(ex, e);
             return;
         }
+        if (opening.isDone() && ctx().executor().inEventLoop()) {
+            // A pooled stream, handed over at once (the common case under load): no pause, so no autoRead round
+            // trip (two epoll_ctl calls and a read) per request.
+            appStreamOpened(ex, opening);
+            return;
+        }
+        pause(PAUSE_CONNECTING);
         opening.addListener(f -> {
             if (ctx().executor().inEventLoop()) {
                 appStreamOpened(ex, opening);
