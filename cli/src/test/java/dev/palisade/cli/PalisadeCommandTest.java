@@ -113,9 +113,9 @@ class PalisadeCommandTest {
         "'proxy --version'",
     })
     void theSidecarsTreeAnswersAsTheWholeTreeDoes(String args) {
-        int whole = run(args.split(" "));
-        String wholeOut = out.toString();
-        String wholeErr = err.toString();
+        int whole = cli.run(args.split(" "));
+        String wholeOut = cli.out();
+        String wholeErr = cli.err();
         StringWriter sidecarOut = new StringWriter();
         StringWriter sidecarErr = new StringWriter();
         CommandLine sidecar = Palisade.forArguments(args.split(" "));
