@@ -59,8 +59,15 @@ public final class FlowStore implements AutoCloseable {
     private static final int VERIFY_PAGE = 5_000;
 
     private static final String INSERT = "INSERT OR IGNORE INTO entries (sidecar, seq, kind, time_ns, received_ms,"
-            + " sender, source, destination, decision, audit, dry_run_deny, policy, status, method, path, entry)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + " sender, source, destination, decision, audit, dry_run_deny, policy, status, method, path, entry, rule)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    /**
+     * A record's decision class ({@link FlowRow#decisionClass}) computed from the columns of {@code entries}, so that
+     * raw rows and {@code flow_minute} group alike.
+     */
+    static final String CLASS_SQL = "(CASE WHEN decision = 'deny' THEN 'deny' WHEN dry_run_deny = 1 THEN 'dry-run-deny'"
+            + " WHEN audit = 1 THEN 'audit' ELSE decision END)";
 
     private final String description;
     private final Connection writer;
@@ -130,7 +137,7 @@ public final class FlowStore implements AutoCloseable {
                     + " time_ns INTEGER NOT NULL, received_ms INTEGER NOT NULL, sender TEXT NOT NULL,"
                     + " source TEXT, destination TEXT, decision TEXT, audit INTEGER, dry_run_deny INTEGER,"
                     + " policy TEXT, status INTEGER, method TEXT, path TEXT,"
-                    + " entry BLOB NOT NULL,"
+                    + " entry BLOB NOT NULL, rule INTEGER,"
                     + " UNIQUE (sidecar, seq))");
             s.execute("CREATE INDEX IF NOT EXISTS entries_time ON entries (kind, time_ns)");
             s.execute("CREATE TABLE IF NOT EXISTS summary_minute ("
@@ -142,6 +149,7 @@ public final class FlowStore implements AutoCloseable {
                     + " sender TEXT NOT NULL, entry BLOB NOT NULL)");
             s.execute("CREATE INDEX IF NOT EXISTS conflicts_chain ON conflicts (sidecar, seq)");
         }
+        FlowMinutes.migrate(c);
     }
 
     /**
@@ -200,6 +208,7 @@ public final class FlowStore implements AutoCloseable {
                     int duplicates = 0;
                     int conflicts = 0;
                     Map<RollupKey, Long> rollup = new HashMap<>();
+                    Map<FlowMinutes.Key, Long> flowMinutes = new HashMap<>();
                     for (int i = 0; i < entries.size(); i++) {
                         Entry e = entries.get(i);
                         if (counts[i] > 0) {
@@ -214,6 +223,7 @@ public final class FlowStore implements AutoCloseable {
                                                 FlowRow.decisionOf(r)),
                                         1L,
                                         Long::sum);
+                                flowMinutes.merge(FlowMinutes.key(r, MINUTE_NANOS), 1L, Long::sum);
                             }
                         } else if (isDuplicate(e, canonical.get(i))) {
                             duplicates++;
@@ -237,6 +247,7 @@ public final class FlowStore implements AutoCloseable {
                             }
                             up.executeBatch();
                         }
+                        FlowMinutes.add(writer, flowMinutes);
                     }
                     writer.commit();
                     return new IngestResult(stored, duplicates, conflicts);
@@ -272,6 +283,7 @@ public final class FlowStore implements AutoCloseable {
             s.setInt(13, r.getStatus());
             s.setString(14, r.getMethod());
             s.setString(15, r.getPath());
+            s.setInt(17, r.getRule());
         } else {
             s.setInt(3, e.hasCheckpoint() ? KIND_CHECKPOINT : KIND_GAP);
             if (e.hasCheckpoint() && e.getCheckpoint().getTimeUnixNanos() != 0) {
@@ -282,6 +294,7 @@ public final class FlowStore implements AutoCloseable {
             for (int i = 7; i <= 15; i++) {
                 s.setNull(i, i == 10 || i == 11 || i == 13 ? java.sql.Types.INTEGER : java.sql.Types.VARCHAR);
             }
+            s.setNull(17, java.sql.Types.INTEGER);
         }
         s.setLong(4, timeNs);
         s.setLong(5, receivedMs);
@@ -377,6 +390,81 @@ public final class FlowStore implements AutoCloseable {
     }
 
     /**
+     * Records in arrival order (the store's row id): with {@code after}, those stored after that token, oldest
+     * first, at most {@code limit}; without it, the newest {@code limit}. The time, cursor and page fields of
+     * {@code query} are ignored except {@code since}/{@code until}, which filter like the other filters.
+     *
+     * @param after a {@link Tail#next()} of an earlier call, or null
+     */
+    public Tail tail(FlowQuery query, @Nullable Long after, int limit) {
+        requireNonNull(query, "query");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit: " + limit + " (expected: at least 1)");
+        }
+        synchronized (readLock) {
+            try {
+                long newest;
+                try (Statement s = reader.createStatement();
+                        ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(id), 0) FROM entries")) {
+                    rs.next();
+                    newest = rs.getLong(1);
+                }
+                StringBuilder sql = new StringBuilder(
+                        "SELECT id, sidecar, seq, sender, received_ms, entry FROM entries WHERE kind = 0 AND id <= ?");
+                List<Object> args = new ArrayList<>(List.of(newest));
+                if (after != null) {
+                    sql.append(" AND id > ?");
+                    args.add(after);
+                }
+                timeRange(
+                        sql,
+                        args,
+                        query.since() == null ? null : nanos(query.since()),
+                        query.until() == null ? null : nanos(query.until()));
+                filters(sql, args, query);
+                sql.append(after == null ? " ORDER BY id DESC LIMIT ?" : " ORDER BY id LIMIT ?");
+                args.add(limit);
+                List<FlowRow> rows = new ArrayList<>();
+                long lastId = after == null ? newest : after;
+                try (PreparedStatement s = reader.prepareStatement(sql.toString())) {
+                    bindAll(s, args);
+                    try (ResultSet rs = s.executeQuery()) {
+                        while (rs.next()) {
+                            lastId = rs.getLong(1);
+                            rows.add(new FlowRow(
+                                    rs.getString(2),
+                                    rs.getLong(3),
+                                    rs.getString(4),
+                                    Instant.ofEpochMilli(rs.getLong(5)),
+                                    Entry.parseFrom(rs.getBytes(6)).getRecord()));
+                        }
+                    }
+                }
+                if (after == null) {
+                    java.util.Collections.reverse(rows);
+                    return new Tail(rows, newest);
+                }
+                // A full page: go on from its last row; else everything up to newest was seen.
+                return new Tail(rows, rows.size() == limit ? lastId : Math.max(newest, after));
+            } catch (SQLException | InvalidProtocolBufferException e) {
+                throw new FlowStoreException("cannot read the tail of " + description + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * A page of {@link #tail}.
+     *
+     * @param flows oldest first
+     * @param next the token to ask with next time
+     */
+    public record Tail(List<FlowRow> flows, long next) {
+        public Tail {
+            flows = List.copyOf(flows);
+        }
+    }
+
+    /**
      * Records matching {@code query} grouped by source, destination and decision, largest groups first (the page
      * fields of the query are ignored).
      */
@@ -418,6 +506,49 @@ public final class FlowStore implements AutoCloseable {
                 .thenComparing(SummaryGroup::destination)
                 .thenComparing(SummaryGroup::decision));
         return groups;
+    }
+
+    /**
+     * Record counts in {@code [since, until)} grouped by {@code grouping}, optionally of one source and destination
+     * (stored form: {@code ""} for an unauthenticated caller): whole minutes from {@code flow_minute}, the partial
+     * minutes at either end from the raw rows, so the counts are exact.
+     */
+    public List<FlowMinutes.Count> flowCounts(
+            Instant since,
+            Instant until,
+            FlowMinutes.Grouping grouping,
+            @Nullable String source,
+            @Nullable String destination) {
+        requireNonNull(since, "since");
+        requireNonNull(until, "until");
+        requireNonNull(grouping, "grouping");
+        long from = nanos(since);
+        long to = nanos(until);
+        Map<FlowMinutes.Count, Long> counts = new HashMap<>();
+        synchronized (readLock) {
+            try {
+                long firstWhole = Math.floorDiv(from + MINUTE_NANOS - 1, MINUTE_NANOS);
+                long endWhole = Math.floorDiv(to, MINUTE_NANOS);
+                if (firstWhole < endWhole) {
+                    FlowMinutes.fromRollup(reader, grouping, firstWhole, endWhole, source, destination, counts);
+                    if (from < firstWhole * MINUTE_NANOS) {
+                        FlowMinutes.fromRaw(
+                                reader, grouping, from, firstWhole * MINUTE_NANOS, source, destination, counts);
+                    }
+                    if (endWhole * MINUTE_NANOS < to) {
+                        FlowMinutes.fromRaw(reader, grouping, endWhole * MINUTE_NANOS, to, source, destination, counts);
+                    }
+                } else if (from < to) {
+                    FlowMinutes.fromRaw(reader, grouping, from, to, source, destination, counts);
+                }
+            } catch (SQLException e) {
+                throw new FlowStoreException("cannot count flows in " + description + ": " + e.getMessage(), e);
+            }
+        }
+        List<FlowMinutes.Count> out = new ArrayList<>(counts.size());
+        counts.forEach((k, n) -> out.add(k.withCount(n)));
+        out.sort(FlowMinutes.LARGEST_FIRST);
+        return out;
     }
 
     private void rollupSummary(FlowQuery query, long firstMinute, long endMinute, Map<List<String>, Long> counts)
@@ -497,6 +628,10 @@ public final class FlowStore implements AutoCloseable {
         if (pattern == null) {
             return;
         }
+        if (pattern.equals(FlowQuery.UNAUTHENTICATED)) {
+            sql.append(" AND ").append(column).append(" = ''");
+            return;
+        }
         String prefix = FlowQuery.prefixOf(pattern);
         if (prefix == null) {
             sql.append(" AND ").append(column).append(" = ?");
@@ -529,6 +664,61 @@ public final class FlowStore implements AutoCloseable {
 
     static long nanos(Instant t) {
         return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+    }
+
+    /**
+     * What changes when a chain grows or is tampered with, read cheaply (index lookups, no scan of the chain).
+     *
+     * @param lastSeq the highest stored seq, -1 when none
+     * @param conflicts conflicting entries stored for the chain
+     * @param lastEntry the time of the entry with the highest seq, or null
+     * @param lastCheckpoint the signing time of the newest checkpoint, or null
+     */
+    public record ChainHead(
+            long lastSeq, long conflicts, @Nullable Instant lastEntry, @Nullable Instant lastCheckpoint) {}
+
+    /** The {@link ChainHead} of {@code sidecar}. */
+    public ChainHead head(String sidecar) {
+        requireNonNull(sidecar, "sidecar");
+        synchronized (readLock) {
+            try {
+                long lastSeq = -1;
+                Instant lastEntry = null;
+                Instant lastCheckpoint = null;
+                long conflicts;
+                try (PreparedStatement s = reader.prepareStatement(
+                        "SELECT seq, time_ns FROM entries WHERE sidecar = ? ORDER BY seq DESC LIMIT 1")) {
+                    s.setString(1, sidecar);
+                    try (ResultSet rs = s.executeQuery()) {
+                        if (rs.next()) {
+                            lastSeq = rs.getLong(1);
+                            lastEntry = FlowRow.instantOfNanos(rs.getLong(2));
+                        }
+                    }
+                }
+                // Backwards along (sidecar, seq): stops at the newest checkpoint, a few entries back.
+                try (PreparedStatement s = reader.prepareStatement("SELECT time_ns FROM entries WHERE sidecar = ?"
+                        + " AND kind = " + KIND_CHECKPOINT + " ORDER BY seq DESC LIMIT 1")) {
+                    s.setString(1, sidecar);
+                    try (ResultSet rs = s.executeQuery()) {
+                        if (rs.next()) {
+                            lastCheckpoint = FlowRow.instantOfNanos(rs.getLong(1));
+                        }
+                    }
+                }
+                try (PreparedStatement s =
+                        reader.prepareStatement("SELECT COUNT(*) FROM conflicts WHERE sidecar = ?")) {
+                    s.setString(1, sidecar);
+                    try (ResultSet rs = s.executeQuery()) {
+                        rs.next();
+                        conflicts = rs.getLong(1);
+                    }
+                }
+                return new ChainHead(lastSeq, conflicts, lastEntry, lastCheckpoint);
+            } catch (SQLException e) {
+                throw new FlowStoreException("cannot read the head of " + sidecar + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     /** The sidecars that have entries in the store, sorted. */
@@ -652,6 +842,10 @@ public final class FlowStore implements AutoCloseable {
             }
             synchronized (writeLock) {
                 try (PreparedStatement s = writer.prepareStatement("DELETE FROM summary_minute WHERE minute < ?")) {
+                    s.setLong(1, Math.floorDiv(cut, MINUTE_NANOS));
+                    s.executeUpdate();
+                }
+                try (PreparedStatement s = writer.prepareStatement("DELETE FROM flow_minute WHERE minute < ?")) {
                     s.setLong(1, Math.floorDiv(cut, MINUTE_NANOS));
                     s.executeUpdate();
                 }
