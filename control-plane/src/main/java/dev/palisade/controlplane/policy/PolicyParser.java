@@ -68,6 +68,11 @@ public final class PolicyParser {
         List<PolicyException> errors = new ArrayList<>();
         YamlReader.Result result = YamlReader.read(yaml);
         for (YamlReader.Document document : result.documents()) {
+            if ((document.root().isNull() || document.root().isMissingNode())
+                    && document.problems().isEmpty()) {
+                // A document with nothing in it ("---" at the end of a file, or only comments), as kubectl skips it.
+                continue;
+            }
             PolicyObject object = DocumentReader.read(sourceName, document, errors);
             if (object != null) {
                 objects.add(new Located(object, sourceName, document.index()));

@@ -624,6 +624,18 @@ class PolicyParserTest {
     }
 
     @Test
+    void emptyDocumentsAreSkippedAsKubectlSkipsThem() throws PolicyLoadException {
+        String yaml = "---\n# a header comment only\n---\n" + authz("{}") + "---\n";
+
+        List<PolicyObject> objects = PolicyParser.parse(FILE, yaml);
+
+        assertThat(objects).hasSize(1);
+        assertThatThrownBy(() -> PolicyParser.parse(FILE, "---\n- a list\n---\n" + authz("{}")))
+                .as("a document with something in it is still read")
+                .hasMessageContaining("document 1: a document must be a mapping");
+    }
+
+    @Test
     void defaultsWhatIstioDefaultsAndNothingElse() throws PolicyLoadException {
         List<PolicyObject> objects = PolicyParser.parse(FILE, authz("{}"));
 
