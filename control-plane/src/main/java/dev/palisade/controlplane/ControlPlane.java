@@ -45,6 +45,7 @@ import dev.palisade.controlplane.policy.PolicySet;
 import dev.palisade.controlplane.policy.PolicySetListener;
 import dev.palisade.controlplane.policy.RuleStatus;
 import dev.palisade.controlplane.policy.Workload;
+import dev.palisade.controlplane.uiapi.GraphApi;
 import dev.palisade.controlplane.xds.WorkloadResources;
 import dev.palisade.controlplane.xds.XdsServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -301,6 +302,7 @@ public final class ControlPlane implements AutoCloseable {
                 selfId);
         Map<String, AdminServer.Endpoint> endpoints =
                 new LinkedHashMap<>(new FlowApi(flows, () -> rotation.state().bundles(), clock).endpoints());
+        endpoints.putAll(new GraphApi(flows, clock).endpoints());
         endpoints.put("/config", new AdminServer.Endpoint("application/json", this::configJson));
         admin = AdminServer.start(
                 adminLoop,

@@ -9,7 +9,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Who may read what on the admin port. {@code /ready}, {@code /live} and {@code /metrics} are open (kubelet probes,
- * Prometheus). Every other path — {@code /config}, {@code /api/...}, paths that do not exist, and any added later —
+ * Prometheus). The auditor's page ({@code /ui} and {@code /ui/...}, static files without data) is open too when a
+ * token is configured (the page asks for the token and sends it on its API calls); without a token it is loopback
+ * only, like the API. Every other path — {@code /config}, {@code /api/...}, paths that do not exist, and any added later —
  * needs, when a token is configured, {@code Authorization: Bearer <token>} (else 401); without a token, a loopback
  * peer (else 403: the flow records and the policy configuration are not for every pod of the cluster).
  *
@@ -76,6 +78,11 @@ public final class AdminAccess {
             return ALLOWED;
         }
         AdminToken expected = token;
+        if (expected != null && isPage(path)) {
+            // The page's static files hold no data, and a browser navigation cannot send the token: open to
+            // whoever reaches /ready. Without a token they fall under the loopback rule below, like /api.
+            return ALLOWED;
+        }
         if (expected == null) {
             return remote != null && remote.isLoopbackAddress() ? ALLOWED : NOT_LOOPBACK;
         }
@@ -98,6 +105,11 @@ public final class AdminAccess {
             return unauthorized("the Bearer credentials are empty: send 'Authorization: Bearer <admin token>'");
         }
         return expected.matches(presented) ? ALLOWED : unauthorized("wrong admin token");
+    }
+
+    /** {@code /ui} and {@code /ui/...}: the auditor's page (static files, or a 404). */
+    static boolean isPage(String path) {
+        return path.equals("/ui") || path.startsWith("/ui/");
     }
 
     private static Decision unauthorized(String why) {

@@ -91,7 +91,27 @@ public final class AdminServer implements AutoCloseable {
             Map<String, Endpoint> endpoints,
             AdminAccess access)
             throws InterruptedException {
+        return start(group, address, ready, metrics, endpoints, access, StaticFiles.ofDefault());
+    }
+
+    /**
+     * Binds the admin server.
+     *
+     * @param endpoints extra GET endpoints by exact path, besides /ready, /live and /metrics
+     * @param access who may read what (the open paths and the token or loopback rule)
+     * @param page the files served under {@code /ui/}
+     */
+    public static AdminServer start(
+            EventLoopGroup group,
+            InetSocketAddress address,
+            BooleanSupplier ready,
+            ControlPlaneMetrics metrics,
+            Map<String, Endpoint> endpoints,
+            AdminAccess access,
+            StaticFiles page)
+            throws InterruptedException {
         requireNonNull(ready, "ready");
+        requireNonNull(page, "page");
         requireNonNull(metrics, "metrics");
         requireNonNull(access, "access");
         Map<String, Endpoint> routes = Map.copyOf(endpoints);
@@ -105,7 +125,7 @@ public final class AdminServer implements AutoCloseable {
                                 .addLast(new ReadTimeoutHandler(30, TimeUnit.SECONDS))
                                 .addLast(new HttpServerCodec(4096, MAX_REQUEST_BYTES, MAX_REQUEST_BYTES))
                                 .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                                .addLast(new Handler(ready, metrics, routes, access));
+                                .addLast(new Handler(ready, metrics, routes, access, page));
                     }
                 })
                 .bind(address)
@@ -144,12 +164,19 @@ public final class AdminServer implements AutoCloseable {
         private final ControlPlaneMetrics metrics;
         private final Map<String, Endpoint> routes;
         private final AdminAccess access;
+        private final StaticFiles page;
 
-        Handler(BooleanSupplier ready, ControlPlaneMetrics metrics, Map<String, Endpoint> routes, AdminAccess access) {
+        Handler(
+                BooleanSupplier ready,
+                ControlPlaneMetrics metrics,
+                Map<String, Endpoint> routes,
+                AdminAccess access,
+                StaticFiles page) {
             this.ready = ready;
             this.metrics = metrics;
             this.routes = routes;
             this.access = access;
+            this.page = page;
         }
 
         @Override
@@ -166,6 +193,10 @@ public final class AdminServer implements AutoCloseable {
             if (!decision.allowed()) {
                 logger.debug("{} {} {}: {}", ctx.channel(), request.method(), path, decision.status());
                 refuse(ctx, request, decision);
+                return;
+            }
+            if (AdminAccess.isPage(path)) {
+                servePage(ctx, request, path);
                 return;
             }
             Endpoint endpoint =
@@ -209,6 +240,37 @@ public final class AdminServer implements AutoCloseable {
                     endpoint.contentType(),
                     response.body(),
                     false);
+        }
+
+        /** {@code /ui} → redirect to {@code /ui/}; {@code /ui/<name>} → the file, or 404 ({@link StaticFiles}). */
+        private void servePage(ChannelHandlerContext ctx, FullHttpRequest request, String path) {
+            FullHttpResponse response;
+            if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
+                response =
+                        response(request, HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "read-only: use GET\n");
+            } else if (path.equals("/ui")) {
+                response = response(request, HttpResponseStatus.MOVED_PERMANENTLY, "text/plain", "see /ui/\n");
+                response.headers().set(HttpHeaderNames.LOCATION, "/ui/");
+            } else {
+                StaticFiles.File file = page.resolve(path).orElse(null);
+                if (file == null) {
+                    response = response(request, HttpResponseStatus.NOT_FOUND, "text/plain", "not found\n");
+                } else {
+                    ByteBuf content = request.method().equals(HttpMethod.HEAD)
+                            ? Unpooled.EMPTY_BUFFER
+                            : Unpooled.wrappedBuffer(file.content());
+                    response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, content);
+                    response.headers()
+                            .set(HttpHeaderNames.CONTENT_TYPE, file.contentType())
+                            .setInt(HttpHeaderNames.CONTENT_LENGTH, file.content().length);
+                }
+            }
+            response.headers()
+                    .set("Content-Security-Policy", StaticFiles.CONTENT_SECURITY_POLICY)
+                    .set("X-Content-Type-Options", "nosniff")
+                    .set("Referrer-Policy", "no-referrer")
+                    .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+            send(ctx, request, response, false);
         }
 
         private static @Nullable InetAddress remoteAddress(ChannelHandlerContext ctx) {

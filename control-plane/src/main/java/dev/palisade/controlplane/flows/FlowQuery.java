@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  *
  * @param since records that started at or after this
  * @param until records that started before this
- * @param from the caller: a SPIFFE ID, or a prefix ending in {@code *} (removed) or {@code /} (kept)
+ * @param from the caller: a SPIFFE ID, or a prefix ending in {@code *} (removed) or {@code /} (kept), or
+ *     {@value #UNAUTHENTICATED}: the callers that came without mTLS (the record's {@code source_id} is empty)
  * @param to the server, the same forms
  * @param decision {@code allow}, {@code deny}, {@code none}, {@code audit} (an AUDIT policy matched) or
  *     {@code dry-run-deny} (a dry-run policy would have denied)
@@ -43,6 +44,12 @@ public record FlowQuery(
         @Nullable String cursor) {
 
     public static final int DEFAULT_LIMIT = 100;
+    /**
+     * The {@code from} value (and graph node ID) that stands for every caller without mTLS: records whose
+     * {@code source_id} is empty. A SPIFFE ID always starts with {@code spiffe://}, so it never clashes.
+     */
+    public static final String UNAUTHENTICATED = "unauthenticated";
+
     public static final int MAX_LIMIT = 10_000;
     public static final Set<String> DECISIONS = Set.of("allow", "deny", "none", "audit", "dry-run-deny");
     private static final Pattern DURATION_PART = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
@@ -57,7 +64,9 @@ public record FlowQuery(
             throw new IllegalArgumentException(
                     "decision: '" + decision + "' (expected one of allow, deny, none, audit, dry-run-deny)");
         }
-        checkIdPattern("from", from);
+        if (!UNAUTHENTICATED.equals(from)) {
+            checkIdPattern("from", from);
+        }
         checkIdPattern("to", to);
         if (status != null && (status < 0 || status > 999)) {
             throw new IllegalArgumentException("status: " + status + " (expected: 0 to 999)");

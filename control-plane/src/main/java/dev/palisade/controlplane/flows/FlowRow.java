@@ -47,6 +47,24 @@ public record FlowRow(String sidecar, long seq, String sender, Instant received,
         return sb.toString();
     }
 
+    /**
+     * The record's decision class, as the graph names it: {@code deny} if denied; else {@code dry-run-deny} if a
+     * dry-run policy would have denied; else {@code audit} if an AUDIT policy matched; else {@code allow} or
+     * {@code none}.
+     */
+    public static String decisionClass(FlowRecord record) {
+        if (record.getDecision() == Decision.DENY) {
+            return "deny";
+        }
+        if (record.getDryRun() == DryRunVerdict.DRY_RUN_WOULD_DENY) {
+            return "dry-run-deny";
+        }
+        if (record.getAuditPoliciesCount() > 0) {
+            return "audit";
+        }
+        return decisionOf(record);
+    }
+
     static String decisionOf(FlowRecord record) {
         return record.getDecision() == Decision.ALLOW
                 ? "allow"

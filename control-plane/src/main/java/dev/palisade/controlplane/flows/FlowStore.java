@@ -59,8 +59,15 @@ public final class FlowStore implements AutoCloseable {
     private static final int VERIFY_PAGE = 5_000;
 
     private static final String INSERT = "INSERT OR IGNORE INTO entries (sidecar, seq, kind, time_ns, received_ms,"
-            + " sender, source, destination, decision, audit, dry_run_deny, policy, status, method, path, entry)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + " sender, source, destination, decision, audit, dry_run_deny, policy, status, method, path, entry, rule)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    /**
+     * A record's decision class ({@link FlowRow#decisionClass}) computed from the columns of {@code entries}, so that
+     * raw rows and {@code flow_minute} group alike.
+     */
+    static final String CLASS_SQL = "(CASE WHEN decision = 'deny' THEN 'deny' WHEN dry_run_deny = 1 THEN 'dry-run-deny'"
+            + " WHEN audit = 1 THEN 'audit' ELSE decision END)";
 
     private final String description;
     private final Connection writer;
@@ -130,7 +137,7 @@ public final class FlowStore implements AutoCloseable {
                     + " time_ns INTEGER NOT NULL, received_ms INTEGER NOT NULL, sender TEXT NOT NULL,"
                     + " source TEXT, destination TEXT, decision TEXT, audit INTEGER, dry_run_deny INTEGER,"
                     + " policy TEXT, status INTEGER, method TEXT, path TEXT,"
-                    + " entry BLOB NOT NULL,"
+                    + " entry BLOB NOT NULL, rule INTEGER,"
                     + " UNIQUE (sidecar, seq))");
             s.execute("CREATE INDEX IF NOT EXISTS entries_time ON entries (kind, time_ns)");
             s.execute("CREATE TABLE IF NOT EXISTS summary_minute ("
@@ -142,6 +149,7 @@ public final class FlowStore implements AutoCloseable {
                     + " sender TEXT NOT NULL, entry BLOB NOT NULL)");
             s.execute("CREATE INDEX IF NOT EXISTS conflicts_chain ON conflicts (sidecar, seq)");
         }
+        FlowMinutes.migrate(c);
     }
 
     /**
@@ -200,6 +208,7 @@ public final class FlowStore implements AutoCloseable {
                     int duplicates = 0;
                     int conflicts = 0;
                     Map<RollupKey, Long> rollup = new HashMap<>();
+                    Map<FlowMinutes.Key, Long> flowMinutes = new HashMap<>();
                     for (int i = 0; i < entries.size(); i++) {
                         Entry e = entries.get(i);
                         if (counts[i] > 0) {
@@ -214,6 +223,7 @@ public final class FlowStore implements AutoCloseable {
                                                 FlowRow.decisionOf(r)),
                                         1L,
                                         Long::sum);
+                                flowMinutes.merge(FlowMinutes.key(r, MINUTE_NANOS), 1L, Long::sum);
                             }
                         } else if (isDuplicate(e, canonical.get(i))) {
                             duplicates++;
@@ -237,6 +247,7 @@ public final class FlowStore implements AutoCloseable {
                             }
                             up.executeBatch();
                         }
+                        FlowMinutes.add(writer, flowMinutes);
                     }
                     writer.commit();
                     return new IngestResult(stored, duplicates, conflicts);
@@ -272,6 +283,7 @@ public final class FlowStore implements AutoCloseable {
             s.setInt(13, r.getStatus());
             s.setString(14, r.getMethod());
             s.setString(15, r.getPath());
+            s.setInt(17, r.getRule());
         } else {
             s.setInt(3, e.hasCheckpoint() ? KIND_CHECKPOINT : KIND_GAP);
             if (e.hasCheckpoint() && e.getCheckpoint().getTimeUnixNanos() != 0) {
@@ -282,6 +294,7 @@ public final class FlowStore implements AutoCloseable {
             for (int i = 7; i <= 15; i++) {
                 s.setNull(i, i == 10 || i == 11 || i == 13 ? java.sql.Types.INTEGER : java.sql.Types.VARCHAR);
             }
+            s.setNull(17, java.sql.Types.INTEGER);
         }
         s.setLong(4, timeNs);
         s.setLong(5, receivedMs);
@@ -420,6 +433,49 @@ public final class FlowStore implements AutoCloseable {
         return groups;
     }
 
+    /**
+     * Record counts in {@code [since, until)} grouped by {@code grouping}, optionally of one source and destination
+     * (stored form: {@code ""} for an unauthenticated caller): whole minutes from {@code flow_minute}, the partial
+     * minutes at either end from the raw rows, so the counts are exact.
+     */
+    public List<FlowMinutes.Count> flowCounts(
+            Instant since,
+            Instant until,
+            FlowMinutes.Grouping grouping,
+            @Nullable String source,
+            @Nullable String destination) {
+        requireNonNull(since, "since");
+        requireNonNull(until, "until");
+        requireNonNull(grouping, "grouping");
+        long from = nanos(since);
+        long to = nanos(until);
+        Map<FlowMinutes.Count, Long> counts = new HashMap<>();
+        synchronized (readLock) {
+            try {
+                long firstWhole = Math.floorDiv(from + MINUTE_NANOS - 1, MINUTE_NANOS);
+                long endWhole = Math.floorDiv(to, MINUTE_NANOS);
+                if (firstWhole < endWhole) {
+                    FlowMinutes.fromRollup(reader, grouping, firstWhole, endWhole, source, destination, counts);
+                    if (from < firstWhole * MINUTE_NANOS) {
+                        FlowMinutes.fromRaw(
+                                reader, grouping, from, firstWhole * MINUTE_NANOS, source, destination, counts);
+                    }
+                    if (endWhole * MINUTE_NANOS < to) {
+                        FlowMinutes.fromRaw(reader, grouping, endWhole * MINUTE_NANOS, to, source, destination, counts);
+                    }
+                } else if (from < to) {
+                    FlowMinutes.fromRaw(reader, grouping, from, to, source, destination, counts);
+                }
+            } catch (SQLException e) {
+                throw new FlowStoreException("cannot count flows in " + description + ": " + e.getMessage(), e);
+            }
+        }
+        List<FlowMinutes.Count> out = new ArrayList<>(counts.size());
+        counts.forEach((k, n) -> out.add(k.withCount(n)));
+        out.sort(FlowMinutes.LARGEST_FIRST);
+        return out;
+    }
+
     private void rollupSummary(FlowQuery query, long firstMinute, long endMinute, Map<List<String>, Long> counts)
             throws SQLException {
         StringBuilder sql = new StringBuilder(
@@ -495,6 +551,10 @@ public final class FlowStore implements AutoCloseable {
 
     private static void peer(StringBuilder sql, List<Object> args, String column, @Nullable String pattern) {
         if (pattern == null) {
+            return;
+        }
+        if (pattern.equals(FlowQuery.UNAUTHENTICATED)) {
+            sql.append(" AND ").append(column).append(" = ''");
             return;
         }
         String prefix = FlowQuery.prefixOf(pattern);
@@ -652,6 +712,10 @@ public final class FlowStore implements AutoCloseable {
             }
             synchronized (writeLock) {
                 try (PreparedStatement s = writer.prepareStatement("DELETE FROM summary_minute WHERE minute < ?")) {
+                    s.setLong(1, Math.floorDiv(cut, MINUTE_NANOS));
+                    s.executeUpdate();
+                }
+                try (PreparedStatement s = writer.prepareStatement("DELETE FROM flow_minute WHERE minute < ?")) {
                     s.setLong(1, Math.floorDiv(cut, MINUTE_NANOS));
                     s.executeUpdate();
                 }

@@ -32,7 +32,9 @@ class AdminAccessTest {
                 "/api/flows",
                 "/api/flows/summary?since=1h",
                 "/config",
-                "/ui/",
+                "/uiapi/flows",
+                "/ui.",
+                "/UI/",
                 "/nothing-here",
                 "/",
                 "/%61pi/flows",
@@ -67,6 +69,27 @@ class AdminAccessTest {
             assertThat(d.body()).contains("--admin-token-file", AdminToken.ENV, "loopback");
         }
         assertThat(LOOPBACK_ONLY.decide(path, null, List.of()).status()).isEqualTo(403);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/ui", "/ui/", "/ui/app.js", "/ui/../api/flows"})
+    void withoutATokenThePageIsLoopbackOnlyLikeTheApi(String uri) {
+        String path = AdminServer.routedPath(uri);
+        for (InetAddress peer : List.of(POD, MAPPED_POD, POD_V6)) {
+            assertThat(LOOPBACK_ONLY.decide(path, peer, List.of()).status())
+                    .as(uri + " from " + peer)
+                    .isEqualTo(403);
+        }
+        assertThat(LOOPBACK_ONLY.decide(path, LOOPBACK_V4, List.of())).isEqualTo(AdminAccess.ALLOWED);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/ui", "/ui/", "/ui/app.js", "/ui/%2e%2e/x"})
+    void withATokenThePageIsOpenToEveryPeer(String uri) {
+        String path = AdminServer.routedPath(uri);
+        for (InetAddress peer : List.of(LOOPBACK_V4, POD, MAPPED_POD, POD_V6)) {
+            assertThat(WITH_TOKEN.decide(path, peer, List.of())).as(uri).isEqualTo(AdminAccess.ALLOWED);
+        }
     }
 
     @Test
