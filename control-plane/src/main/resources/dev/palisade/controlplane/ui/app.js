@@ -463,7 +463,7 @@
       for (const row of flows.flows || []) {
         const rec = row.record || {};
         flowsBody.appendChild(h('tr', { 'data-seq': row.seq, 'data-sidecar': row.sidecar },
-          h('td', { class: 'time' }, fmtTime(row.time)),
+          h('td', { class: 'time', title: fmtTime(row.time) }, fmtTime(row.time).split(' ').pop()),
           h('td', null, decisionBadges(row.decision)),
           h('td', { class: 'num' }, rec.status ? String(rec.status) : '—'),
           h('td', null, rec.method || ''),
