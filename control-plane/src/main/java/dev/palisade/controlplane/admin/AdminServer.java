@@ -6,6 +6,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -14,16 +15,20 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetAddress;
@@ -31,7 +36,12 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -65,16 +75,62 @@ public final class AdminServer implements AutoCloseable {
      * @param status the HTTP status code
      * @param body the body, in the endpoint's content type (errors: in the same type, e.g. a JSON object)
      */
-    public record Response(int status, String body) {
+    public record Response(int status, String body, @Nullable Streamed stream) {
+        public Response(int status, String body) {
+            this(status, body, null);
+        }
+
         public static Response ok(String body) {
             return new Response(200, body);
         }
+
+        /** A 200 whose body is {@code stream}, written in chunks ({@link Streamed}). */
+        public static Response streamed(Streamed stream) {
+            return new Response(200, "", requireNonNull(stream, "stream"));
+        }
     }
 
-    private final Channel channel;
+    /**
+     * A body produced a piece at a time, on a thread of the admin server's own (never the event loop), and sent with
+     * {@code Transfer-Encoding: chunked}: at most two chunks of ~{@value #CHUNK_CHARS} characters are in flight, so a
+     * client that reads slowly slows the producer down instead of filling memory; one that stops reading for
+     * {@value #STALL_SECONDS} s is disconnected. The connection closes after the body (the read timeout does not apply
+     * while it is written). An exception from the body closes the connection mid-stream, so the client sees an
+     * incomplete chunked body, never a silently short one.
+     *
+     * @param contentType the response's content type
+     * @param headers extra response headers (e.g. {@code Content-Disposition})
+     * @param body the pieces
+     */
+    public record Streamed(String contentType, Map<String, String> headers, Body body) {
+        public Streamed {
+            requireNonNull(contentType, "contentType");
+            headers = Map.copyOf(headers);
+            requireNonNull(body, "body");
+        }
+    }
 
-    private AdminServer(Channel channel) {
+    /** The pieces of a {@link Streamed} body. */
+    public interface Body {
+        /**
+         * Appends the next piece of the body to {@code out}.
+         *
+         * @return false when the body is complete ({@code out} may hold its last piece)
+         */
+        boolean next(StringBuilder out);
+    }
+
+    static final int CHUNK_CHARS = 64 * 1024;
+    static final int STALL_SECONDS = 60;
+    /** Streamed answers written at the same time; more are answered 503. */
+    static final int MAX_STREAMS = 2;
+
+    private final Channel channel;
+    private final ExecutorService streams;
+
+    private AdminServer(Channel channel, ExecutorService streams) {
         this.channel = channel;
+        this.streams = streams;
     }
 
     /**
@@ -115,6 +171,13 @@ public final class AdminServer implements AutoCloseable {
         requireNonNull(metrics, "metrics");
         requireNonNull(access, "access");
         Map<String, Endpoint> routes = Map.copyOf(endpoints);
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService streams =
+                new ThreadPoolExecutor(0, MAX_STREAMS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, "admin-stream-" + threads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
         Channel channel = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -122,10 +185,10 @@ public final class AdminServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
-                                .addLast(new ReadTimeoutHandler(30, TimeUnit.SECONDS))
+                                .addLast(READ_TIMEOUT, new ReadTimeoutHandler(30, TimeUnit.SECONDS))
                                 .addLast(new HttpServerCodec(4096, MAX_REQUEST_BYTES, MAX_REQUEST_BYTES))
                                 .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                                .addLast(new Handler(ready, metrics, routes, access, page));
+                                .addLast(new Handler(ready, metrics, routes, access, page, streams));
                     }
                 })
                 .bind(address)
@@ -135,7 +198,7 @@ public final class AdminServer implements AutoCloseable {
                 "admin server listening on {}; /config and /api/ {}",
                 channel.localAddress(),
                 access.hasToken() ? "need the admin bearer token" : "answer loopback clients only (no admin token)");
-        return new AdminServer(channel);
+        return new AdminServer(channel, streams);
     }
 
     /**
@@ -157,7 +220,10 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
+        streams.shutdownNow();
     }
+
+    private static final String READ_TIMEOUT = "read-timeout";
 
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final BooleanSupplier ready;
@@ -165,18 +231,21 @@ public final class AdminServer implements AutoCloseable {
         private final Map<String, Endpoint> routes;
         private final AdminAccess access;
         private final StaticFiles page;
+        private final ExecutorService streams;
 
         Handler(
                 BooleanSupplier ready,
                 ControlPlaneMetrics metrics,
                 Map<String, Endpoint> routes,
                 AdminAccess access,
-                StaticFiles page) {
+                StaticFiles page,
+                ExecutorService streams) {
             this.ready = ready;
             this.metrics = metrics;
             this.routes = routes;
             this.access = access;
             this.page = page;
+            this.streams = streams;
         }
 
         @Override
@@ -233,6 +302,11 @@ public final class AdminServer implements AutoCloseable {
                 return;
             }
             Response response = endpoint.handler().apply(uri.parameters());
+            Streamed streamed = response.stream();
+            if (streamed != null) {
+                stream(ctx, request, streamed);
+                return;
+            }
             respond(
                     ctx,
                     request,
@@ -271,6 +345,74 @@ public final class AdminServer implements AutoCloseable {
                     .set("Referrer-Policy", "no-referrer")
                     .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
             send(ctx, request, response, false);
+        }
+
+        private void stream(ChannelHandlerContext ctx, FullHttpRequest request, Streamed streamed) {
+            if (request.method().equals(HttpMethod.HEAD)) {
+                FullHttpResponse head = response(request, HttpResponseStatus.OK, streamed.contentType(), "");
+                head.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+                streamed.headers().forEach(head.headers()::set);
+                send(ctx, request, head, false);
+                return;
+            }
+            HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            head.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, streamed.contentType())
+                    .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED)
+                    .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            streamed.headers().forEach(head.headers()::set);
+            Channel channel = ctx.channel();
+            try {
+                streams.execute(() -> produce(channel, head, streamed.body()));
+            } catch (RejectedExecutionException e) {
+                respond(
+                        ctx,
+                        request,
+                        HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "application/json",
+                        "{\"error\":\"" + MAX_STREAMS + " exports are running; try again later\"}\n",
+                        false);
+                return;
+            }
+            // No second request on this connection (it closes after the body) and no read timeout while writing.
+            channel.config().setAutoRead(false);
+            if (channel.pipeline().get(READ_TIMEOUT) != null) {
+                channel.pipeline().remove(READ_TIMEOUT);
+            }
+        }
+
+        private static void produce(Channel channel, HttpResponse head, Body body) {
+            ChannelFuture previous = channel.writeAndFlush(head);
+            StringBuilder piece = new StringBuilder(CHUNK_CHARS + 4096);
+            try {
+                boolean more = true;
+                while (more) {
+                    piece.setLength(0);
+                    while (more && piece.length() < CHUNK_CHARS) {
+                        more = body.next(piece);
+                    }
+                    if (piece.length() == 0) {
+                        continue;
+                    }
+                    ChannelFuture written = channel.writeAndFlush(
+                            new DefaultHttpContent(Unpooled.copiedBuffer(piece, StandardCharsets.UTF_8)));
+                    // Back-pressure: wait for the chunk before this one, so at most two are queued.
+                    if (!previous.await(STALL_SECONDS, TimeUnit.SECONDS) || !previous.isSuccess()) {
+                        logger.debug("{} streamed answer abandoned: the client stopped reading", channel);
+                        channel.close();
+                        return;
+                    }
+                    previous = written;
+                }
+                channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                channel.close();
+            } catch (RuntimeException e) {
+                logger.warn("{} streamed answer failed; closing the connection", channel, e);
+                channel.close();
+            }
         }
 
         private static @Nullable InetAddress remoteAddress(ChannelHandlerContext ctx) {

@@ -14,12 +14,14 @@ import dev.palisade.controlplane.admin.AdminServer;
 import dev.palisade.flowlog.VerifyResult;
 import dev.palisade.flowlog.v1.FlowRecord;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,14 +47,35 @@ public final class FlowApi {
     private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
     public static final String CONTENT_TYPE = "application/json";
 
+    /** At most this many rows per export. */
+    public static final int EXPORT_CAP = 1_000_000;
+    /** Tail: rows per answer by default, and at most. */
+    public static final int TAIL_DEFAULT = 100;
+
+    public static final int TAIL_MAX = 1_000;
+    /** Export: rows read from the store per query (the rows held in memory at once). */
+    static final int EXPORT_PAGE = 2_000;
+
+    static final Duration DEFAULT_SPAN = Duration.ofHours(1);
+
     private final FlowStore store;
     private final Supplier<TrustBundleSet> bundles;
     private final Clock clock;
+    private final int exportCap;
 
     public FlowApi(FlowStore store, Supplier<TrustBundleSet> bundles, Clock clock) {
+        this(store, bundles, clock, EXPORT_CAP);
+    }
+
+    /** With another export cap than {@value #EXPORT_CAP} rows (tests). */
+    public FlowApi(FlowStore store, Supplier<TrustBundleSet> bundles, Clock clock, int exportCap) {
         this.store = requireNonNull(store, "store");
         this.bundles = requireNonNull(bundles, "bundles");
         this.clock = requireNonNull(clock, "clock");
+        if (exportCap < 1) {
+            throw new IllegalArgumentException("exportCap: " + exportCap + " (expected: at least 1)");
+        }
+        this.exportCap = exportCap;
     }
 
     /** The three endpoints, by path, for {@link AdminServer#start}. */
@@ -61,7 +84,170 @@ public final class FlowApi {
         out.put("/api/flows", new AdminServer.Endpoint(CONTENT_TYPE, p -> answer(() -> flows(p))));
         out.put("/api/flows/summary", new AdminServer.Endpoint(CONTENT_TYPE, p -> answer(() -> summary(p))));
         out.put("/api/flows/verify", new AdminServer.Endpoint(CONTENT_TYPE, p -> answer(() -> verify(p))));
+        out.put("/api/flows/tail", new AdminServer.Endpoint(CONTENT_TYPE, p -> answer(() -> tail(p))));
+        out.put("/api/flows/export", new AdminServer.Endpoint(CONTENT_TYPE, this::export));
         return out;
+    }
+
+    /**
+     * The filters of {@code /api/flows} without its paging, {@code since} defaulting to an hour back; {@code extra}
+     * are the endpoint's own parameters, removed before parsing.
+     */
+    private FlowQuery filters(Map<String, List<String>> parameters, String endpoint, List<String> extra) {
+        Map<String, List<String>> filters = new LinkedHashMap<>(parameters);
+        for (String paging : List.of("limit", "cursor")) {
+            if (!extra.contains(paging) && filters.containsKey(paging)) {
+                throw new IllegalArgumentException("unknown parameter '" + paging + "' (" + endpoint
+                        + " takes the filters of /api/flows and " + String.join(", ", extra) + ")");
+            }
+        }
+        extra.forEach(filters::remove);
+        Instant now = clock.instant();
+        FlowQuery query = FlowQuery.fromParameters(filters, now);
+        if (query.since() == null) {
+            Instant since = now.minus(DEFAULT_SPAN);
+            if (query.until() != null && !since.isBefore(query.until())) {
+                throw new IllegalArgumentException("until: " + query.until()
+                        + " (expected: after since, which defaults to an hour ago: " + since + ")");
+            }
+            query = query.withTime(since, query.until());
+        }
+        return query;
+    }
+
+    private String tail(Map<String, List<String>> parameters) {
+        FlowQuery query = filters(parameters, "/api/flows/tail", List.of("after", "limit"));
+        String afterText = single(parameters, "after");
+        Long after = null;
+        if (afterText != null) {
+            try {
+                after = Long.parseLong(afterText);
+            } catch (NumberFormatException e) {
+                after = -1L;
+            }
+            if (after < 0) {
+                throw new IllegalArgumentException(
+                        "after: '" + afterText + "' (expected the \"next\" of an earlier answer)");
+            }
+        }
+        String limitText = single(parameters, "limit");
+        int limit = TAIL_DEFAULT;
+        if (limitText != null) {
+            try {
+                limit = Integer.parseInt(limitText);
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > TAIL_MAX) {
+                throw new IllegalArgumentException("limit: '" + limitText + "' (expected: 1 to " + TAIL_MAX + ")");
+            }
+        }
+        FlowStore.Tail tail = store.tail(query, after, limit);
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode flows = root.putArray("flows");
+        tail.flows().forEach(r -> flows.add(renderRow(r)));
+        root.put("next", Long.toString(tail.next()));
+        return write(root);
+    }
+
+    private AdminServer.Response export(Map<String, List<String>> parameters) {
+        String format;
+        FlowQuery query;
+        try {
+            format = single(parameters, "format");
+            if (format == null) {
+                format = "csv";
+            }
+            if (!format.equals("csv") && !format.equals("json")) {
+                throw new IllegalArgumentException("format: '" + format + "' (expected csv or json)");
+            }
+            query = filters(parameters, "/api/flows/export", List.of("format")).withPage(EXPORT_PAGE, null);
+        } catch (IllegalArgumentException e) {
+            return new AdminServer.Response(400, error(String.valueOf(e.getMessage())));
+        }
+        boolean csv = format.equals("csv");
+        return AdminServer.Response.streamed(new AdminServer.Streamed(
+                csv ? "text/csv; charset=utf-8" : "application/x-ndjson",
+                Map.of(
+                        "Content-Disposition",
+                        "attachment; filename=\"" + (csv ? "flows.csv" : "flows.ndjson") + "\"",
+                        "X-Content-Type-Options",
+                        "nosniff"),
+                new ExportBody(store, query, csv, exportCap)));
+    }
+
+    /**
+     * The rows of an export, read a page of {@value #EXPORT_PAGE} at a time with keyset paging as the body is
+     * written: at most one page is in memory.
+     */
+    static final class ExportBody implements AdminServer.Body {
+        private final FlowStore store;
+        private final boolean csv;
+        private final int cap;
+        private FlowQuery query;
+        private List<FlowRow> page = List.of();
+        private int index;
+        private long written;
+        private boolean started;
+        private boolean more = true;
+
+        ExportBody(FlowStore store, FlowQuery query, boolean csv, int cap) {
+            this.store = store;
+            this.query = query;
+            this.csv = csv;
+            this.cap = cap;
+        }
+
+        @Override
+        public boolean next(StringBuilder out) {
+            if (!started) {
+                started = true;
+                if (csv) {
+                    out.append(FlowCsv.HEADER).append('\n');
+                }
+                return true;
+            }
+            if (index == page.size()) {
+                if (!more) {
+                    return false;
+                }
+                FlowPage p = store.query(query);
+                page = p.flows();
+                index = 0;
+                String cursor = p.nextCursor();
+                more = cursor != null;
+                if (cursor != null) {
+                    query = query.withPage(query.limit(), cursor);
+                }
+                if (page.isEmpty()) {
+                    return false;
+                }
+            }
+            if (written == cap) {
+                out.append(csv ? "# truncated at " + cap + " rows\n" : "{\"truncated\":true}\n");
+                return false;
+            }
+            FlowRow row = page.get(index++);
+            if (csv) {
+                FlowCsv.append(out, row);
+                out.append('\n');
+            } else {
+                out.append(rowJson(row)).append('\n');
+            }
+            written++;
+            return true;
+        }
+    }
+
+    private static @Nullable String single(Map<String, List<String>> parameters, String name) {
+        List<String> values = parameters.get(name);
+        if (values == null || values.isEmpty()) {
+            return null;
+        }
+        if (values.size() > 1) {
+            throw new IllegalArgumentException(name + ": given " + values.size() + " times (expected once)");
+        }
+        return values.get(0);
     }
 
     private String flows(Map<String, List<String>> parameters) {

@@ -390,6 +390,81 @@ public final class FlowStore implements AutoCloseable {
     }
 
     /**
+     * Records in arrival order (the store's row id): with {@code after}, those stored after that token, oldest
+     * first, at most {@code limit}; without it, the newest {@code limit}. The time, cursor and page fields of
+     * {@code query} are ignored except {@code since}/{@code until}, which filter like the other filters.
+     *
+     * @param after a {@link Tail#next()} of an earlier call, or null
+     */
+    public Tail tail(FlowQuery query, @Nullable Long after, int limit) {
+        requireNonNull(query, "query");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit: " + limit + " (expected: at least 1)");
+        }
+        synchronized (readLock) {
+            try {
+                long newest;
+                try (Statement s = reader.createStatement();
+                        ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(id), 0) FROM entries")) {
+                    rs.next();
+                    newest = rs.getLong(1);
+                }
+                StringBuilder sql = new StringBuilder(
+                        "SELECT id, sidecar, seq, sender, received_ms, entry FROM entries WHERE kind = 0 AND id <= ?");
+                List<Object> args = new ArrayList<>(List.of(newest));
+                if (after != null) {
+                    sql.append(" AND id > ?");
+                    args.add(after);
+                }
+                timeRange(
+                        sql,
+                        args,
+                        query.since() == null ? null : nanos(query.since()),
+                        query.until() == null ? null : nanos(query.until()));
+                filters(sql, args, query);
+                sql.append(after == null ? " ORDER BY id DESC LIMIT ?" : " ORDER BY id LIMIT ?");
+                args.add(limit);
+                List<FlowRow> rows = new ArrayList<>();
+                long lastId = after == null ? newest : after;
+                try (PreparedStatement s = reader.prepareStatement(sql.toString())) {
+                    bindAll(s, args);
+                    try (ResultSet rs = s.executeQuery()) {
+                        while (rs.next()) {
+                            lastId = rs.getLong(1);
+                            rows.add(new FlowRow(
+                                    rs.getString(2),
+                                    rs.getLong(3),
+                                    rs.getString(4),
+                                    Instant.ofEpochMilli(rs.getLong(5)),
+                                    Entry.parseFrom(rs.getBytes(6)).getRecord()));
+                        }
+                    }
+                }
+                if (after == null) {
+                    java.util.Collections.reverse(rows);
+                    return new Tail(rows, newest);
+                }
+                // A full page: go on from its last row; else everything up to newest was seen.
+                return new Tail(rows, rows.size() == limit ? lastId : Math.max(newest, after));
+            } catch (SQLException | InvalidProtocolBufferException e) {
+                throw new FlowStoreException("cannot read the tail of " + description + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * A page of {@link #tail}.
+     *
+     * @param flows oldest first
+     * @param next the token to ask with next time
+     */
+    public record Tail(List<FlowRow> flows, long next) {
+        public Tail {
+            flows = List.copyOf(flows);
+        }
+    }
+
+    /**
      * Records matching {@code query} grouped by source, destination and decision, largest groups first (the page
      * fields of the query are ignored).
      */

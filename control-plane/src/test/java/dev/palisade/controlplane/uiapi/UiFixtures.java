@@ -136,6 +136,49 @@ final class UiFixtures {
         }
     }
 
+    /**
+     * A GET over a raw socket, its chunked body decoded by hand so the test sees the chunks.
+     *
+     * @param head the status line and headers
+     * @param chunks the chunks' contents, in order (empty when the body was not chunked)
+     * @param body the whole body
+     */
+    record Raw(String head, List<String> chunks, String body) {}
+
+    static Raw rawGet(AdminServer server, String pathAndQuery) throws IOException {
+        try (java.net.Socket socket = new java.net.Socket(
+                server.address().getAddress(), server.address().getPort())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream()
+                    .write(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] all = socket.getInputStream().readAllBytes();
+            String text = new String(all, java.nio.charset.StandardCharsets.UTF_8);
+            int end = text.indexOf("\r\n\r\n");
+            String head = text.substring(0, end);
+            String rest = text.substring(end + 4);
+            List<String> chunks = new ArrayList<>();
+            if (!head.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked")) {
+                return new Raw(head, chunks, rest);
+            }
+            StringBuilder body = new StringBuilder();
+            int at = 0;
+            while (true) {
+                int line = rest.indexOf("\r\n", at);
+                int size = Integer.parseInt(rest.substring(at, line).trim(), 16);
+                if (size == 0) {
+                    break;
+                }
+                // Sizes are bytes; the fixtures are ASCII, so characters are bytes.
+                String chunk = rest.substring(line + 2, line + 2 + size);
+                chunks.add(chunk);
+                body.append(chunk);
+                at = line + 2 + size + 2;
+            }
+            return new Raw(head, chunks, body.toString());
+        }
+    }
+
     static Answer get(AdminServer server, String pathAndQuery) throws IOException, InterruptedException {
         HttpClient client =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
