@@ -778,12 +778,14 @@
         for (const r of p.rules || []) {
           body.appendChild(h('tr', {
             class: r.neverMatched ? 'never-matched' : null, 'data-policy': p.name, 'data-rule': r.index,
-            'data-never-matched': String(!!r.neverMatched),
+            'data-never-matched': r.neverMatched === null || r.neverMatched === undefined ? 'n/a' : String(r.neverMatched),
           },
           h('td', { class: 'num' }, String(r.index)),
           h('td', null, r.description || ''),
           h('td', null, h('span', { class: 'badge' }, r.status || '')),
-          h('td', { class: 'num' }, String(r.hits || 0)),
+          // hits is null where the rule cannot decide (audit, dry-run): not counted, so never "never matched".
+          h('td', { class: 'num', title: r.hits === null ? 'not counted for this status' : null },
+            r.hits === null || r.hits === undefined ? '—' : String(r.hits)),
           h('td', null, r.neverMatched ? h('span', { class: 'badge never' }, 'never matched') : null)));
         }
         table.appendChild(body);
