@@ -46,6 +46,8 @@ import dev.palisade.controlplane.policy.PolicySetListener;
 import dev.palisade.controlplane.policy.RuleStatus;
 import dev.palisade.controlplane.policy.Workload;
 import dev.palisade.controlplane.uiapi.GraphApi;
+import dev.palisade.controlplane.uiapi.IntegrityApi;
+import dev.palisade.controlplane.uiapi.PoliciesApi;
 import dev.palisade.controlplane.xds.WorkloadResources;
 import dev.palisade.controlplane.xds.XdsServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -71,6 +73,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -115,9 +118,19 @@ public final class ControlPlane implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final EventLoopGroup adminLoop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Map<SpiffeId, CompiledWorkloadPolicy> compiled = new ConcurrentHashMap<>();
+    /** Verifies stored chains for /api/integrity, one at a time, off the admin event loop. */
+    private final ExecutorService verifier = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "flow-chain-verifier");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final SvidSslContextSource tls;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile @Nullable String policyVersion;
+    /** The last policy set published, for the auditor's policies view. */
+    private volatile @Nullable PolicySet policySet;
+
     private volatile @Nullable String lastPolicyError;
     private volatile Instant selfRenewAt;
     private @Nullable Server grpc;
@@ -303,6 +316,8 @@ public final class ControlPlane implements AutoCloseable {
         Map<String, AdminServer.Endpoint> endpoints =
                 new LinkedHashMap<>(new FlowApi(flows, () -> rotation.state().bundles(), clock).endpoints());
         endpoints.putAll(new GraphApi(flows, clock).endpoints());
+        endpoints.putAll(new PoliciesApi(flows, () -> new PoliciesApi.State(policySet, compiled), clock).endpoints());
+        endpoints.putAll(new IntegrityApi(flows, () -> rotation.state().bundles(), clock, verifier).endpoints());
         endpoints.put("/config", new AdminServer.Endpoint("application/json", this::configJson));
         admin = AdminServer.start(
                 adminLoop,
@@ -355,6 +370,7 @@ public final class ControlPlane implements AutoCloseable {
         compiled.keySet().retainAll(present);
         xds.retainOnly(present);
         policyVersion = set.version();
+        policySet = set;
         lastPolicyError = failed == 0 ? null : failed + " workload(s) did not compile; see the log";
         metrics.policyLoads.labelValues("ok").inc();
         logger.info(
@@ -530,6 +546,7 @@ public final class ControlPlane implements AutoCloseable {
         if (admin != null) {
             admin.close();
         }
+        verifier.shutdownNow();
         if (policySource != null) {
             try {
                 policySource.close();

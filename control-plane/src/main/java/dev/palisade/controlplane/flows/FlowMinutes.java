@@ -30,8 +30,8 @@ public final class FlowMinutes {
         EDGES("source, destination, class, '', -1"),
         /** decision class, policy, rule: what decided one edge's flows */
         RULES("'', '', class, policy, rule"),
-        /** policy, rule: a rule's hits */
-        HITS("'', '', '', policy, rule");
+        /** destination, policy, rule: a rule's hits at each workload */
+        HITS("'', destination, '', policy, rule");
 
         private final String columns;
 

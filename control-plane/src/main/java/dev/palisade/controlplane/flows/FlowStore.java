@@ -666,6 +666,61 @@ public final class FlowStore implements AutoCloseable {
         return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
     }
 
+    /**
+     * What changes when a chain grows or is tampered with, read cheaply (index lookups, no scan of the chain).
+     *
+     * @param lastSeq the highest stored seq, -1 when none
+     * @param conflicts conflicting entries stored for the chain
+     * @param lastEntry the time of the entry with the highest seq, or null
+     * @param lastCheckpoint the signing time of the newest checkpoint, or null
+     */
+    public record ChainHead(
+            long lastSeq, long conflicts, @Nullable Instant lastEntry, @Nullable Instant lastCheckpoint) {}
+
+    /** The {@link ChainHead} of {@code sidecar}. */
+    public ChainHead head(String sidecar) {
+        requireNonNull(sidecar, "sidecar");
+        synchronized (readLock) {
+            try {
+                long lastSeq = -1;
+                Instant lastEntry = null;
+                Instant lastCheckpoint = null;
+                long conflicts;
+                try (PreparedStatement s = reader.prepareStatement(
+                        "SELECT seq, time_ns FROM entries WHERE sidecar = ? ORDER BY seq DESC LIMIT 1")) {
+                    s.setString(1, sidecar);
+                    try (ResultSet rs = s.executeQuery()) {
+                        if (rs.next()) {
+                            lastSeq = rs.getLong(1);
+                            lastEntry = FlowRow.instantOfNanos(rs.getLong(2));
+                        }
+                    }
+                }
+                // Backwards along (sidecar, seq): stops at the newest checkpoint, a few entries back.
+                try (PreparedStatement s = reader.prepareStatement("SELECT time_ns FROM entries WHERE sidecar = ?"
+                        + " AND kind = " + KIND_CHECKPOINT + " ORDER BY seq DESC LIMIT 1")) {
+                    s.setString(1, sidecar);
+                    try (ResultSet rs = s.executeQuery()) {
+                        if (rs.next()) {
+                            lastCheckpoint = FlowRow.instantOfNanos(rs.getLong(1));
+                        }
+                    }
+                }
+                try (PreparedStatement s =
+                        reader.prepareStatement("SELECT COUNT(*) FROM conflicts WHERE sidecar = ?")) {
+                    s.setString(1, sidecar);
+                    try (ResultSet rs = s.executeQuery()) {
+                        rs.next();
+                        conflicts = rs.getLong(1);
+                    }
+                }
+                return new ChainHead(lastSeq, conflicts, lastEntry, lastCheckpoint);
+            } catch (SQLException e) {
+                throw new FlowStoreException("cannot read the head of " + sidecar + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
     /** The sidecars that have entries in the store, sorted. */
     public List<String> sidecars() {
         synchronized (readLock) {

@@ -280,6 +280,36 @@ class FlowTailExportIT {
                 .noneMatch(l -> l.startsWith("#"));
     }
 
+    @Test
+    void clientsThatLeaveMidExportFreeTheirStreams() throws Exception {
+        start(FlowApi.EXPORT_CAP);
+        int n = 50_000;
+        ingest(0, n);
+        String path = "/api/flows/export?since=" + T0 + "&until=" + T0.plusSeconds(n);
+        // More abandoned exports than the server runs at once (2).
+        for (int k = 0; k < 4; k++) {
+            try (java.net.Socket socket = new java.net.Socket(
+                    server.address().getAddress(), server.address().getPort())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream()
+                        .write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                byte[] some = socket.getInputStream().readNBytes(1_000);
+                assertThat(new String(some, java.nio.charset.StandardCharsets.US_ASCII))
+                        .startsWith("HTTP/1.1 ");
+                socket.setSoLinger(true, 0); // reset: the server's next writes fail
+            }
+        }
+        // Their producers notice and end: a full export gets through (503 while two are still busy).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        UiFixtures.Raw full;
+        do {
+            full = UiFixtures.rawGet(server, path);
+        } while (full.head().startsWith("HTTP/1.1 503") && System.nanoTime() < deadline);
+        assertThat(full.head()).startsWith("HTTP/1.1 200 ");
+        assertThat(full.body().lines()).hasSize(n + 1);
+    }
+
     /** The CSV line of record i, written out here column by column (the columns of palisade flows -o csv). */
     static String expectedCsv(int i) {
         FlowRecord r = UiFixtures.record(i);

@@ -31,7 +31,7 @@ import java.util.Map;
  * cycles through FRONTEND, no mTLS (empty), an external ID and BATCH (i % 4); its class is deny (i % 5 == 0), else
  * dry-run-deny (i % 7 == 0), else audit (i % 11 == 0), else none (i % 13 == 0), else allow. Denials name
  * {@code shop/deny-batch} rule i % 2; a record with i % 17 == 0 that is not denied was decided by the mesh default
- * (rule -1); the rest by {@code shop/web-access} rule i % 3.
+ * (rule -1); the rest by {@code shop/web-access} rule (i / 3) % 3.
  */
 final class UiFixtures {
     static final String WEB = "spiffe://cluster.local/ns/shop/sa/web";
@@ -80,7 +80,7 @@ final class UiFixtures {
         if (i % 17 == 0) {
             b.setPolicy("mesh-default").setRule(-1);
         } else {
-            b.setPolicy("shop/web-access").setRule(i % 3);
+            b.setPolicy("shop/web-access").setRule((i / 3) % 3);
         }
         return b.build();
     }
