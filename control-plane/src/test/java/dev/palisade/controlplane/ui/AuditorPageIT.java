@@ -485,13 +485,20 @@ class AuditorPageIT {
     @Order(8)
     void integrityShowsEachSidecarsChainWhole() throws Exception {
         open("integrity");
-        wait.until(d -> d.findElements(By.cssSelector("#integrity-body tr")).size() == 2);
-        for (String sidecar : List.of(ORDERS, PAYMENTS)) {
-            WebElement row = driver.findElement(By.cssSelector("#integrity-body tr[data-sidecar='" + sidecar + "']"));
-            assertThat(row.getAttribute("data-state")).as(sidecar).isEqualTo("whole");
-            assertThat(row.getText()).doesNotContain("—  —");
+        // The server verifies in the background: the page shows "verifying…" and asks again until both are done.
+        try {
+            wait.until(d -> d.findElements(By.cssSelector("#integrity-body tr[data-pending='false']")).size() == 2);
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("still pending; /api/integrity: " + js("const x = new XMLHttpRequest();"
+                    + "x.open('GET', '/api/integrity', false);"
+                    + "x.setRequestHeader('Authorization', 'Bearer ' + sessionStorage.getItem('palisade.adminToken'));"
+                    + "x.send(); return x.responseText;") + "; page: " + text(By.id("integrity-body")), e);
         }
         screenshot("integrity");
+        for (String sidecar : List.of(ORDERS, PAYMENTS)) {
+            WebElement row = driver.findElement(By.cssSelector("#integrity-body tr[data-sidecar='" + sidecar + "']"));
+            assertThat(row.getAttribute("data-state")).as(row.getText()).isEqualTo("whole");
+        }
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------
