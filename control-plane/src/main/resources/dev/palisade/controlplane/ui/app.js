@@ -806,12 +806,16 @@
     clear(body);
     const sidecars = data.sidecars || [];
     show($('integrity-empty'), sidecars.length === 0);
+    let pending = false;
     for (const c of sidecars) {
+      pending = pending || !!c.pending;
       const state = ['whole', 'broken', 'unverified'].includes(c.state) ? c.state : 'unverified';
+      // The server verifies in the background: a sidecar not checked yet is pending, with no result.
+      const stateText = c.pending && !c.checkedAt ? 'verifying…' : c.state + (c.pending ? ' (re-checking)' : '');
       const br = c.break ? c.break.kind + ' at seq ' + c.break.seq + (c.break.detail ? ': ' + c.break.detail : '') : '—';
-      body.appendChild(h('tr', { 'data-sidecar': c.sidecar, 'data-state': c.state },
+      body.appendChild(h('tr', { 'data-sidecar': c.sidecar, 'data-state': c.state, 'data-pending': String(!!c.pending) },
         h('td', { class: 'id' }, c.sidecar),
-        h('td', null, h('span', { class: 'badge ' + state }, c.state)),
+        h('td', null, h('span', { class: 'badge ' + state }, stateText)),
         h('td', null, br),
         h('td', { class: 'num' }, String(c.entries)),
         h('td', { class: 'num' }, String(c.records)),
@@ -819,7 +823,21 @@
         h('td', { class: 'time' }, fmtTime(c.lastCheckpoint)),
         h('td', { class: 'time' }, fmtTime(c.checkedAt))));
     }
+    // Ask again while a verification is queued or running, as long as the view is shown (bounded: 30 times).
+    if (integrityTimer) clearTimeout(integrityTimer);
+    integrityTimer = null;
+    if (pending && integrityPolls < 30) {
+      integrityPolls++;
+      integrityTimer = setTimeout(() => {
+        if (currentView === 'integrity' && document.visibilityState === 'visible') refresh('integrity');
+      }, LIVE_INTERVAL_MS);
+    } else if (!pending) {
+      integrityPolls = 0;
+    }
   }
+
+  let integrityTimer = null;
+  let integrityPolls = 0;
 
   // ---- Wiring -------------------------------------------------------------------------------------------------
 
@@ -849,7 +867,10 @@
 
   $('policies-window').addEventListener('change', () => refresh('policies'));
   $('policies-refresh').addEventListener('click', () => refresh('policies'));
-  $('integrity-refresh').addEventListener('click', () => refresh('integrity'));
+  $('integrity-refresh').addEventListener('click', () => {
+    integrityPolls = 0;
+    refresh('integrity');
+  });
 
   showView(location.hash.slice(1));
 })();

@@ -487,12 +487,18 @@ class AuditorPageIT {
         open("integrity");
         // The server verifies in the background: the page shows "verifying…" and asks again until both are done.
         try {
-            wait.until(d -> d.findElements(By.cssSelector("#integrity-body tr[data-pending='false']")).size() == 2);
+            wait.until(d -> d.findElements(By.cssSelector("#integrity-body tr[data-pending='false']"))
+                            .size()
+                    == 2);
         } catch (org.openqa.selenium.TimeoutException e) {
-            throw new AssertionError("still pending; /api/integrity: " + js("const x = new XMLHttpRequest();"
-                    + "x.open('GET', '/api/integrity', false);"
-                    + "x.setRequestHeader('Authorization', 'Bearer ' + sessionStorage.getItem('palisade.adminToken'));"
-                    + "x.send(); return x.responseText;") + "; page: " + text(By.id("integrity-body")), e);
+            throw new AssertionError(
+                    "still pending; /api/integrity: "
+                            + js("const x = new XMLHttpRequest();"
+                                    + "x.open('GET', '/api/integrity', false);"
+                                    + "x.setRequestHeader('Authorization', 'Bearer ' + sessionStorage.getItem('palisade.adminToken'));"
+                                    + "x.send(); return x.responseText;")
+                            + "; page: " + text(By.id("integrity-body")),
+                    e);
         }
         screenshot("integrity");
         for (String sidecar : List.of(ORDERS, PAYMENTS)) {
