@@ -449,10 +449,11 @@
     try {
       const [rules, flows] = await Promise.all([
         api('/api/graph/edge?' + query({ source: e.source, destination: e.destination, since, until })),
-        api('/api/flows?' + query({ from: e.source, to: e.destination, since, until, limit: 50 })),
+        // The edge is one decision class: its flows and the rules that decided them, not the pair's others.
+        api('/api/flows?' + query({ from: e.source, to: e.destination, decision: e.decision, since, until, limit: 50 })),
       ]);
       if (mine !== edgeRequest) return;
-      for (const r of rules.rules || []) {
+      for (const r of (rules.rules || []).filter((r) => r.decision === e.decision)) {
         rulesBody.appendChild(h('tr', null,
           h('td', null, r.policy || '(none: mesh default)'),
           h('td', { class: 'num' }, r.rule < 0 ? '—' : String(r.rule)),
@@ -492,7 +493,7 @@
     $('f-until').value = '';
     $('f-from').value = g.getAttribute('data-source');
     $('f-to').value = g.getAttribute('data-destination');
-    $('f-decision').value = '';
+    $('f-decision').value = g.getAttribute('data-decision') || '';
     $('f-policy').value = '';
     $('f-status').value = '';
     $('f-path').value = '';
