@@ -34,8 +34,10 @@ import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
@@ -125,12 +127,26 @@ public final class AdminServer implements AutoCloseable {
     /** Streamed answers written at the same time; more are answered 503. */
     static final int MAX_STREAMS = 2;
 
+    /**
+     * Threads that run the API endpoints (everything in the routes map), so that a slow one — a day's graph, a chain
+     * verification — never holds the event loop that answers {@code /ready} (the probes), {@code /live} and
+     * {@code /metrics}; requests beyond the threads wait in a queue of {@value #API_QUEUE}, then get 503.
+     */
+    static final int API_THREADS = 2;
+
+    static final int API_QUEUE = 32;
+
+    /** Requests a connection may pipeline behind one that is being answered; beyond, the connection is closed. */
+    static final int MAX_PIPELINED = 16;
+
     private final Channel channel;
     private final ExecutorService streams;
+    private final ExecutorService api;
 
-    private AdminServer(Channel channel, ExecutorService streams) {
+    private AdminServer(Channel channel, ExecutorService streams, ExecutorService api) {
         this.channel = channel;
         this.streams = streams;
+        this.api = api;
     }
 
     /**
@@ -178,6 +194,13 @@ public final class AdminServer implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
+        AtomicInteger apiThreads = new AtomicInteger();
+        ExecutorService api = new ThreadPoolExecutor(
+                API_THREADS, API_THREADS, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(API_QUEUE), r -> {
+                    Thread t = new Thread(r, "admin-api-" + apiThreads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
         Channel channel = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -188,7 +211,7 @@ public final class AdminServer implements AutoCloseable {
                                 .addLast(READ_TIMEOUT, new ReadTimeoutHandler(30, TimeUnit.SECONDS))
                                 .addLast(new HttpServerCodec(4096, MAX_REQUEST_BYTES, MAX_REQUEST_BYTES))
                                 .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                                .addLast(new Handler(ready, metrics, routes, access, page, streams));
+                                .addLast(new Handler(ready, metrics, routes, access, page, streams, api));
                     }
                 })
                 .bind(address)
@@ -198,7 +221,7 @@ public final class AdminServer implements AutoCloseable {
                 "admin server listening on {}; /config and /api/ {}",
                 channel.localAddress(),
                 access.hasToken() ? "need the admin bearer token" : "answer loopback clients only (no admin token)");
-        return new AdminServer(channel, streams);
+        return new AdminServer(channel, streams, api);
     }
 
     /**
@@ -221,6 +244,7 @@ public final class AdminServer implements AutoCloseable {
     public void close() {
         channel.close().syncUninterruptibly();
         streams.shutdownNow();
+        api.shutdownNow();
     }
 
     private static final String READ_TIMEOUT = "read-timeout";
@@ -232,6 +256,11 @@ public final class AdminServer implements AutoCloseable {
         private final AdminAccess access;
         private final StaticFiles page;
         private final ExecutorService streams;
+        private final ExecutorService api;
+        /** An API request of this connection is being answered: later ones wait, in order. Event loop only. */
+        private boolean busy;
+
+        private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
 
         Handler(
                 BooleanSupplier ready,
@@ -239,17 +268,52 @@ public final class AdminServer implements AutoCloseable {
                 Map<String, Endpoint> routes,
                 AdminAccess access,
                 StaticFiles page,
-                ExecutorService streams) {
+                ExecutorService streams,
+                ExecutorService api) {
             this.ready = ready;
             this.metrics = metrics;
             this.routes = routes;
             this.access = access;
             this.page = page;
             this.streams = streams;
+            this.api = api;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            if (busy) {
+                if (waiting.size() >= MAX_PIPELINED) {
+                    ctx.close();
+                    return;
+                }
+                waiting.add(request.retain());
+                return;
+            }
+            handle(ctx, request);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            FullHttpRequest r;
+            while ((r = waiting.poll()) != null) {
+                r.release();
+            }
+            super.channelInactive(ctx);
+        }
+
+        /** Answers what waited behind an API request, until one of them is an API request again. */
+        private void next(ChannelHandlerContext ctx) {
+            FullHttpRequest r;
+            while (!busy && (r = waiting.poll()) != null) {
+                try {
+                    handle(ctx, r);
+                } finally {
+                    r.release();
+                }
+            }
+        }
+
+        private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
             if (!request.decoderResult().isSuccess()) {
                 respond(ctx, request, HttpResponseStatus.BAD_REQUEST, "text/plain", "malformed request\n", true);
                 return;
@@ -301,7 +365,50 @@ public final class AdminServer implements AutoCloseable {
                         false);
                 return;
             }
-            Response response = endpoint.handler().apply(uri.parameters());
+            if (!routes.containsKey(path)) {
+                answer(ctx, request, endpoint, endpoint.handler().apply(uri.parameters()));
+                return;
+            }
+            // An API endpoint: on the API threads; the answer is written back on this connection's event loop.
+            Endpoint apiEndpoint = endpoint;
+            Map<String, List<String>> parameters = uri.parameters();
+            FullHttpRequest held = request.retain();
+            busy = true;
+            try {
+                api.execute(() -> {
+                    Response response;
+                    try {
+                        response = apiEndpoint.handler().apply(parameters);
+                    } catch (RuntimeException e) {
+                        logger.warn("{} {} failed", ctx.channel(), path, e);
+                        response = new Response(500, "{\"error\":\"internal error; see the control plane's log\"}\n");
+                    }
+                    Response done = response;
+                    ctx.executor().execute(() -> {
+                        try {
+                            answer(ctx, held, apiEndpoint, done);
+                        } finally {
+                            held.release();
+                            busy = false;
+                            next(ctx);
+                        }
+                    });
+                });
+            } catch (RejectedExecutionException e) {
+                held.release();
+                busy = false;
+                respond(
+                        ctx,
+                        request,
+                        HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "application/json",
+                        "{\"error\":\"the admin API is busy (" + (API_THREADS + API_QUEUE)
+                                + " requests in hand); try again\"}\n",
+                        false);
+            }
+        }
+
+        private void answer(ChannelHandlerContext ctx, FullHttpRequest request, Endpoint endpoint, Response response) {
             Streamed streamed = response.stream();
             if (streamed != null) {
                 stream(ctx, request, streamed);

@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -106,6 +107,54 @@ class AdminServerIT {
         assertThat(get("/config")).startsWith("HTTP/1.1 200 ");
         assertThat(get("/nothing")).startsWith("HTTP/1.1 404 ");
         assertThat(request("POST", "/api/flows", "")).startsWith("HTTP/1.1 405 ");
+    }
+
+    @Test
+    void aSlowApiCallHoldsNeitherTheProbesNorTheOrderOfItsConnection() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        server = AdminServer.start(
+                GROUP,
+                new InetSocketAddress("127.0.0.1", 0),
+                () -> true,
+                new ControlPlaneMetrics(),
+                Map.of("/api/slow", new AdminServer.Endpoint("application/json", () -> {
+                    entered.countDown();
+                    try {
+                        release.await(20, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return "{\"slow\":true}";
+                })),
+                AdminAccess.loopbackOnly());
+        try (Socket pipelined =
+                new Socket(server.address().getAddress(), server.address().getPort())) {
+            pipelined.setSoTimeout(10_000);
+            // Two requests in one write: the slow API call, then a probe behind it on the same connection.
+            pipelined
+                    .getOutputStream()
+                    .write(("GET /api/slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                                    + "GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            pipelined.getOutputStream().flush();
+            assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+
+            // While it runs, the event loop answers everyone else at once.
+            long start = System.nanoTime();
+            assertThat(get("/ready")).startsWith("HTTP/1.1 200 ").endsWith("ready\n");
+            assertThat(get("/metrics")).startsWith("HTTP/1.1 200 ");
+            assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(5));
+
+            release.countDown();
+            String both = new String(pipelined.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(both.indexOf("{\"slow\":true}"))
+                    .as("the slow answer first, then the probe behind it: %s", both)
+                    .isPositive()
+                    .isLessThan(both.indexOf("live\n"));
+        } finally {
+            release.countDown();
+        }
     }
 
     private void start(AdminAccess access) throws InterruptedException {
