@@ -1,6 +1,7 @@
 package dev.palisade.cli;
 
 import dev.palisade.controlplane.flows.FlowApi;
+import dev.palisade.controlplane.flows.FlowCsv;
 import dev.palisade.controlplane.flows.FlowPage;
 import dev.palisade.controlplane.flows.FlowQuery;
 import dev.palisade.controlplane.flows.FlowRow;
@@ -155,6 +156,14 @@ public final class FlowsCommand implements Callable<Integer> {
             out.print(FlowApi.renderPage(new FlowPage(rows, null)));
             return;
         }
+        if (output.equals("csv")) {
+            // The same rows as the control plane's /api/flows/export?format=csv.
+            out.println(FlowCsv.HEADER);
+            for (FlowRow r : rows) {
+                out.println(FlowCsv.row(r));
+            }
+            return;
+        }
         List<String[]> table = new ArrayList<>();
         table.add(
                 new String[] {"TIME", "SOURCE", "DESTINATION", "PROTO", "METHOD", "PATH", "STATUS", "DECISION", "POLICY"
@@ -194,20 +203,13 @@ public final class FlowsCommand implements Callable<Integer> {
             for (String[] row : table) {
                 List<String> cells = new ArrayList<>();
                 for (String c : row) {
-                    cells.add(csv(c.equals("-") ? "" : c));
+                    cells.add(FlowCsv.cell(c.equals("-") ? "" : c));
                 }
                 out.println(String.join(",", cells));
             }
             return;
         }
         Tables.print(out, table);
-    }
-
-    static String csv(String cell) {
-        if (cell.contains(",") || cell.contains("\"") || cell.contains("\n")) {
-            return "\"" + cell.replace("\"", "\"\"") + "\"";
-        }
-        return cell;
     }
 
     static String orDash(String s) {

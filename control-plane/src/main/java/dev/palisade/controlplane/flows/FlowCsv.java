@@ -6,7 +6,10 @@ import java.time.temporal.ChronoUnit;
 /**
  * Flow rows as CSV, the columns of {@code palisade flows -o csv}: {@code TIME, SOURCE, DESTINATION, PROTO, METHOD,
  * PATH, STATUS, DECISION, POLICY}; an absent value is an empty cell; a cell with a comma, a quote or a line break is
- * quoted (RFC 4180). Lines end in {@code \n}. The one renderer for the export endpoint and the CLI.
+ * quoted (RFC 4180). A cell that starts with {@code = + - @}, a tab or a carriage return gets a leading {@code '}, so a
+ * spreadsheet opening an export never evaluates a caller-chosen value as a formula (OWASP "CSV injection"; a path
+ * refused before normalisation is recorded as sent). Lines end in {@code \n}. The one renderer for the export endpoint
+ * and the CLI.
  */
 public final class FlowCsv {
     /** The header line, without its line break. */
@@ -37,12 +40,16 @@ public final class FlowCsv {
         cell(sb.append(','), r.record().getPolicy());
     }
 
-    /** One cell: as is, or quoted with doubled quotes when it holds a comma, a quote or a line break. */
+    /**
+     * One cell: as is, or quoted with doubled quotes when it holds a comma, a quote or a line break; a leading
+     * {@code '} when it starts like a formula.
+     */
     public static String cell(String value) {
         return cell(new StringBuilder(), value).toString();
     }
 
-    private static StringBuilder cell(StringBuilder sb, String value) {
+    private static StringBuilder cell(StringBuilder sb, String cell) {
+        String value = !cell.isEmpty() && "=+-@\t\r".indexOf(cell.charAt(0)) >= 0 ? "'" + cell : cell;
         if (value.indexOf(',') >= 0
                 || value.indexOf('"') >= 0
                 || value.indexOf('\n') >= 0
