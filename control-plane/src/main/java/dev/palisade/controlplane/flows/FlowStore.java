@@ -767,8 +767,13 @@ public final class FlowStore implements AutoCloseable {
         synchronized (readLock) {
             try (Statement s = reader.createStatement();
                     ResultSet rs = s.executeQuery(
-                            "SELECT DISTINCT sidecar FROM entries UNION SELECT DISTINCT sidecar FROM conflicts"
-                                    + " ORDER BY 1")) {
+                            // One seek of the (sidecar, seq) index per sidecar instead of a DISTINCT over every
+                            // entry: a day for 100 sidecars is millions of index entries, and 100 seeks.
+                            "WITH RECURSIVE chains(sidecar) AS (SELECT MIN(sidecar) FROM entries UNION ALL"
+                                    + " SELECT (SELECT MIN(sidecar) FROM entries WHERE sidecar > chains.sidecar)"
+                                    + " FROM chains WHERE chains.sidecar IS NOT NULL)"
+                                    + " SELECT sidecar FROM chains WHERE sidecar IS NOT NULL"
+                                    + " UNION SELECT DISTINCT sidecar FROM conflicts ORDER BY 1")) {
                 List<String> out = new ArrayList<>();
                 while (rs.next()) {
                     out.add(rs.getString(1));

@@ -120,6 +120,17 @@ class FlowStoreTest {
     }
 
     @Test
+    void sidecarsAreListedOnceEachInOrder() {
+        assertThat(store.sidecars()).isEmpty();
+        store.ingest(web, SpiffeId.parse(WEB));
+        assertThat(store.sidecars()).containsExactly(WEB);
+        ingestAll();
+        assertThat(store.sidecars())
+                .containsExactlyElementsOf(
+                        java.util.stream.Stream.of(WEB, API).sorted().toList());
+    }
+
+    @Test
     void exactResendsAreIgnored() {
         assertThat(store.ingest(web, SpiffeId.parse(WEB))).isEqualTo(new FlowStore.IngestResult(web, 0, 0));
         assertThat(store.ingest(web.subList(10, 40), SpiffeId.parse(WEB)))
