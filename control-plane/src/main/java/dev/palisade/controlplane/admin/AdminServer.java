@@ -41,6 +41,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -187,20 +188,15 @@ public final class AdminServer implements AutoCloseable {
         requireNonNull(metrics, "metrics");
         requireNonNull(access, "access");
         Map<String, Endpoint> routes = Map.copyOf(endpoints);
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService streams =
-                new ThreadPoolExecutor(0, MAX_STREAMS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-                    Thread t = new Thread(r, "admin-stream-" + threads.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        AtomicInteger apiThreads = new AtomicInteger();
+        ExecutorService streams = new ThreadPoolExecutor(
+                0, MAX_STREAMS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), daemonThreads("admin-stream-"));
         ExecutorService api = new ThreadPoolExecutor(
-                API_THREADS, API_THREADS, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(API_QUEUE), r -> {
-                    Thread t = new Thread(r, "admin-api-" + apiThreads.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+                API_THREADS,
+                API_THREADS,
+                0,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(API_QUEUE),
+                daemonThreads("admin-api-"));
         Channel channel = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -222,6 +218,15 @@ public final class AdminServer implements AutoCloseable {
                 channel.localAddress(),
                 access.hasToken() ? "need the admin bearer token" : "answer loopback clients only (no admin token)");
         return new AdminServer(channel, streams, api);
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     /**

@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,7 +116,7 @@ public final class FlowApi {
 
     private String tail(Map<String, List<String>> parameters) {
         FlowQuery query = filters(parameters, "/api/flows/tail", List.of("after", "limit"));
-        String afterText = single(parameters, "after");
+        String afterText = FlowQuery.one(parameters, "after");
         Long after = null;
         if (afterText != null) {
             try {
@@ -130,7 +129,7 @@ public final class FlowApi {
                         "after: '" + afterText + "' (expected the \"next\" of an earlier answer)");
             }
         }
-        String limitText = single(parameters, "limit");
+        String limitText = FlowQuery.one(parameters, "limit");
         int limit = TAIL_DEFAULT;
         if (limitText != null) {
             try {
@@ -154,7 +153,7 @@ public final class FlowApi {
         String format;
         FlowQuery query;
         try {
-            format = single(parameters, "format");
+            format = FlowQuery.one(parameters, "format");
             if (format == null) {
                 format = "csv";
             }
@@ -237,17 +236,6 @@ public final class FlowApi {
             written++;
             return true;
         }
-    }
-
-    private static @Nullable String single(Map<String, List<String>> parameters, String name) {
-        List<String> values = parameters.get(name);
-        if (values == null || values.isEmpty()) {
-            return null;
-        }
-        if (values.size() > 1) {
-            throw new IllegalArgumentException(name + ": given " + values.size() + " times (expected once)");
-        }
-        return values.get(0);
     }
 
     private String flows(Map<String, List<String>> parameters) {

@@ -207,7 +207,8 @@ public record FlowQuery(
         }
     }
 
-    private static @Nullable String one(Map<String, List<String>> parameters, String name) {
+    /** The one value of a query parameter, or null when absent; given twice is a 400 naming it. */
+    public static @Nullable String one(Map<String, List<String>> parameters, String name) {
         List<String> values = parameters.get(name);
         if (values == null || values.isEmpty()) {
             return null;

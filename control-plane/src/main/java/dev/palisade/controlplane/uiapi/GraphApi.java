@@ -135,7 +135,7 @@ public final class GraphApi {
     }
 
     private static String required(Map<String, List<String>> parameters, String name) {
-        String value = Window.one(parameters, name);
+        String value = FlowQuery.one(parameters, name);
         if (value == null || value.isEmpty()) {
             throw new IllegalArgumentException(name + ": missing (expected a SPIFFE ID)");
         }

@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The time window of a request: {@code since} (default 1 hour back) and {@code until} (default now), each RFC 3339
@@ -27,24 +26,13 @@ record Window(Instant since, Instant until) {
                         + String.join(", ", known.stream().sorted().toList()) + ")");
             }
         }
-        String since = one(parameters, "since");
-        String until = one(parameters, "until");
+        String since = FlowQuery.one(parameters, "since");
+        String until = FlowQuery.one(parameters, "until");
         Instant end = until == null ? now : FlowQuery.parseTime("until", until, now);
         Instant start = since == null ? now.minus(DEFAULT_SPAN) : FlowQuery.parseTime("since", since, now);
         if (!start.isBefore(end)) {
             throw new IllegalArgumentException("since: " + start + " (expected: before until " + end + ")");
         }
         return new Window(start, end);
-    }
-
-    static @Nullable String one(Map<String, List<String>> parameters, String name) {
-        List<String> values = parameters.get(name);
-        if (values == null || values.isEmpty()) {
-            return null;
-        }
-        if (values.size() > 1) {
-            throw new IllegalArgumentException(name + ": given " + values.size() + " times (expected once)");
-        }
-        return values.get(0);
     }
 }
