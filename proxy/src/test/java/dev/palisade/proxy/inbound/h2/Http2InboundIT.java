@@ -420,16 +420,18 @@ class Http2InboundIT {
     static byte[] literalHeaders(int streamId, String... fields) {
         java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
         for (int i = 0; i < fields.length; i += 2) {
-            block.write(0x00);
-            hpackString(block, fields[i]);
-            hpackString(block, fields[i + 1]);
+            block.writeBytes(literalBlock(fields[i], fields[i + 1]));
         }
-        byte[] payload = block.toByteArray();
+        return frame(0x1, 0x5, streamId, block.toByteArray());
+    }
+
+    /** One frame as written on the wire: 24-bit length, type, flags, stream id, payload (RFC 9113 §4.1). */
+    static byte[] frame(int type, int flags, int streamId, byte[] payload) {
         java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(9 + payload.length);
         frame.put((byte) (payload.length >>> 16))
                 .put((byte) (payload.length >>> 8))
                 .put((byte) payload.length);
-        frame.put((byte) 0x1).put((byte) 0x5).putInt(streamId).put(payload);
+        frame.put((byte) type).put((byte) flags).putInt(streamId).put(payload);
         return frame.array();
     }
 
@@ -489,11 +491,9 @@ class Http2InboundIT {
             byte[] field = literalBlock("x-flood", "v".repeat(100));
             int frames = 0;
             for (; frames < 2_000 && client.await(GoAway.class, g -> true, Duration.ZERO) == null; frames++) {
-                java.nio.ByteBuffer continuation = java.nio.ByteBuffer.allocate(9 + field.length);
-                continuation.put((byte) 0).put((byte) 0).put((byte) field.length);
-                continuation.put((byte) 0x9).put((byte) 0).putInt(1).put(field);
+                byte[] continuation = frame(0x9, 0, 1, field);
                 try {
-                    client.raw(continuation.array());
+                    client.raw(continuation);
                 } catch (Exception closed) { // SSLException sneaks out of syncUninterruptibly
                     break; // the server closed the connection under our feet: the outcome the test wants
                 }
