@@ -5,14 +5,18 @@ import static java.util.Objects.requireNonNull;
 import dev.palisade.certs.bundle.TrustBundleSet;
 import dev.palisade.certs.x509.SvidVerifier;
 import dev.palisade.certs.x509.X509Svid;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslContextOption;
+import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +35,13 @@ import org.slf4j.LoggerFactory;
  * a group this BoringSSL build does not know (for example {@code X25519MLKEM768} in an older one) is
  * dropped with a log line rather than failing start-up.
  *
- * <p>Each built context has its own session cache, so a context built after a certificate or bundle
- * change never resumes a session that was authenticated under the old one (Envoy CVE-2022-21654).
+ * <p>Session resumption: TLS 1.3 tickets, with BoringSSL's own ticket keys, which are per context. Each built context
+ * therefore has its own session cache and its own keys, so a context built after a certificate, bundle or authorizer
+ * change never resumes a session that was authenticated under the old one (Envoy CVE-2022-21654). A session lives at
+ * most {@link #SESSION_TIMEOUT_SECONDS}; on resumption {@link SpiffeTrustManager} checks the peer's chain for expiry and
+ * its identity again. A client resumes only when its handler is made with the peer's host and port, which is how the
+ * client session cache is keyed: {@link #newClientHandler} does that for BoringSSL contexts, the ones that check
+ * resumed sessions ({@link ResumableSpiffeTrustManager}).
  */
 public final class SpiffeSslContexts {
     private static final Logger logger = LoggerFactory.getLogger(SpiffeSslContexts.class);
@@ -48,6 +57,12 @@ public final class SpiffeSslContexts {
             "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
             "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+    /**
+     * How long a TLS session may be resumed, in seconds (HAProxy's {@code tune.ssl.lifetime} default). Well under an
+     * SVID's lifetime, and the resumption check refuses an expired chain in any case.
+     */
+    public static final long SESSION_TIMEOUT_SECONDS = 300;
 
     private SpiffeSslContexts() {}
 
@@ -119,6 +134,18 @@ public final class SpiffeSslContexts {
         return build(builder, bundles, options, authorizer, clock, false);
     }
 
+    /**
+     * A client handler for a connection to {@code peer}. A BoringSSL context resumes its last TLS 1.3 session with that
+     * address (the session cache is keyed by host and port) and checks the resumed session's chain; a JDK context,
+     * which would resume without that check, gets a handler that never resumes.
+     */
+    public static SslHandler newClientHandler(SslContext context, ByteBufAllocator alloc, InetSocketAddress peer) {
+        if (context instanceof ReferenceCountedOpenSslContext) {
+            return context.newHandler(alloc, peer.getHostString(), peer.getPort());
+        }
+        return context.newHandler(alloc);
+    }
+
     /** The provider {@code options} resolves to on this machine. */
     public static SslProvider resolveProvider(TlsProvider provider) {
         return switch (provider) {
@@ -148,10 +175,12 @@ public final class SpiffeSslContexts {
         requireNonNull(authorizer, "authorizer");
         SslProvider provider = resolveProvider(options.provider());
         SvidVerifier verifier = SvidVerifier.of(bundles, clock, options.clockSkew());
+        SpiffeTrustManager trust = new SpiffeTrustManager(verifier, authorizer);
         builder.sslProvider(provider)
-                .trustManager(new SpiffeTrustManager(verifier, authorizer))
+                .trustManager(provider == SslProvider.OPENSSL ? new ResumableSpiffeTrustManager(trust) : trust)
                 .protocols(protocols(options.minVersion()))
-                .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
+                .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                .sessionTimeout(SESSION_TIMEOUT_SECONDS);
         if (!options.alpn().isEmpty()) {
             builder.applicationProtocolConfig(new ApplicationProtocolConfig(
                     ApplicationProtocolConfig.Protocol.ALPN,

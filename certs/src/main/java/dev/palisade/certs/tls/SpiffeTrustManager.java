@@ -20,6 +20,9 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * {@link PeerAuthorizer}. It replaces the JDK's PKIX trust manager: there is no hostname
  * verification (SPIFFE identities are URIs, not DNS names) and no trust in the system CA store.
  *
+ * <p>Resumed sessions are checked by {@link #verifyResumed}, which {@link ResumableSpiffeTrustManager} calls for
+ * BoringSSL contexts.
+ *
  * <p>Failures are thrown as {@link SvidVerificationException}s, so the cause of a failed handshake
  * names the broken rule. Used from TLS threads concurrently; immutable.
  */
@@ -44,6 +47,17 @@ public final class SpiffeTrustManager extends X509ExtendedTrustManager {
         if (!authorizer.isAuthorized(id)) {
             throw new SvidVerificationException(
                     SvidRule.UNEXPECTED_SPIFFE_ID, "the peer " + id + " is not an expected identity");
+        }
+        return id;
+    }
+
+    /** {@link #verify} for the chain of a resumed session: validity and identity again, not the signatures. */
+    public SpiffeId verifyResumed(X509Certificate[] chain) throws SvidVerificationException {
+        SpiffeId id = verifier.verifyResumed(chain == null ? List.of() : List.of(chain));
+        if (!authorizer.isAuthorized(id)) {
+            throw new SvidVerificationException(
+                    SvidRule.UNEXPECTED_SPIFFE_ID,
+                    "the peer " + id + " of the resumed session is not an expected identity");
         }
         return id;
     }

@@ -126,6 +126,34 @@ public final class SvidVerifier {
     }
 
     /**
+     * Checks a chain again when a TLS session that was verified with {@link #verify} is resumed: the leaf must still
+     * carry a valid SPIFFE ID of a trust domain this verifier has a bundle for, and every certificate of the path
+     * must be valid now (within the skew). Signatures and the path are not checked again: a session is resumed only
+     * by the TLS context that verified it, and a context is never reused across trust bundle sets, so the chain was
+     * verified in full against these very bundles. Time is the one thing that has moved since (an SVID lives about an
+     * hour; a session longer than its leaf would outlive the identity it proved).
+     *
+     * @throws SvidVerificationException naming the broken rule, {@link SvidRule#EXPIRED} above all
+     */
+    public SpiffeId verifyResumed(List<X509Certificate> chain) throws SvidVerificationException {
+        requireNonNull(chain, "chain");
+        if (chain.isEmpty()) {
+            throw new SvidVerificationException(SvidRule.EMPTY_CHAIN, "the resumed session has no peer certificate");
+        }
+        SpiffeId id = spiffeIdOf(chain.get(0));
+        TrustBundle bundle = bundles.bundleFor(id.trustDomain())
+                .orElseThrow(() -> new SvidVerificationException(
+                        SvidRule.UNKNOWN_TRUST_DOMAIN,
+                        "no trust bundle for trust domain '" + id.trustDomain() + "' of " + id));
+        List<X509Certificate> path = withoutTrailingRoots(chain, bundle);
+        Instant now = clock.instant();
+        for (int i = 0; i < path.size(); i++) {
+            verifyValidity(path.get(i), i == 0 ? "leaf" : "intermediate " + i, now);
+        }
+        return id;
+    }
+
+    /**
      * Reads the SPIFFE ID from a certificate's one URI SAN, without verifying anything else.
      *
      * @throws SvidVerificationException when there is not exactly one URI SAN or it is not a valid

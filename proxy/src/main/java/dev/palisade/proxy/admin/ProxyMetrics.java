@@ -28,6 +28,8 @@ import java.util.Set;
  *   <tr><td>{@code palisade_active_connections{direction}}</td><td>gauge</td></tr>
  *   <tr><td>{@code palisade_connections_refused_total{direction,reason}}</td><td>counter, every refusal</td></tr>
  *   <tr><td>{@code palisade_tls_handshake_failures_total{direction,reason}}</td><td>counter, the TLS subset</td></tr>
+ *   <tr><td>{@code palisade_tls_handshakes_total{direction,session}}</td><td>counter: handshakes with an accepted
+ *       peer; session {@code full} or {@code resumed} (a TLS 1.3 ticket; known with BoringSSL only)</td></tr>
  *   <tr><td>{@code palisade_certificate_expiry_seconds}</td><td>gauge: seconds until the SVID expires</td></tr>
  *   <tr><td>{@code palisade_xds_config_info{version}}</td><td>gauge, always 1</td></tr>
  *   <tr><td>{@code palisade_xds_last_update_timestamp_seconds}</td><td>gauge</td></tr>
@@ -54,6 +56,7 @@ public final class ProxyMetrics {
     private final Gauge activeConnections;
     private final Counter refused;
     private final Counter tlsFailures;
+    private final Counter tlsHandshakes;
 
     public ProxyMetrics(MetricSources sources) {
         requireNonNull(sources, "sources");
@@ -83,6 +86,11 @@ public final class ProxyMetrics {
                 .name("palisade_tls_handshake_failures_total")
                 .help("TLS handshakes that failed or presented an unacceptable peer, by reason")
                 .labelNames("direction", "reason")
+                .register(registry);
+        tlsHandshakes = Counter.builder()
+                .name("palisade_tls_handshakes_total")
+                .help("TLS handshakes with an accepted peer, by direction and whether the session was resumed")
+                .labelNames("direction", "session")
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("palisade_certificate_expiry_seconds")
@@ -139,6 +147,11 @@ public final class ProxyMetrics {
             @Override
             public void connectionClosed() {
                 activeConnections.labelValues(d).dec();
+            }
+
+            @Override
+            public void tlsHandshake(boolean resumed) {
+                tlsHandshakes.labelValues(d, resumed ? "resumed" : "full").inc();
             }
 
             @Override

@@ -94,6 +94,11 @@ final class AcceptedConnection {
         return connection;
     }
 
+    /** Reports a completed TLS handshake with an accepted peer to the observer. */
+    void handshakeCompleted(boolean resumed) {
+        services.observer().tlsHandshake(resumed);
+    }
+
     /**
      * Refuses the connection before any request: reports {@code reason} to the observer (once per connection, the
      * first reason wins) and closes it.

@@ -15,6 +15,13 @@ public interface InboundObserver {
     default void connectionClosed() {}
 
     /**
+     * A TLS handshake completed with an accepted peer.
+     *
+     * @param resumed whether it resumed an earlier session (a TLS 1.3 ticket) instead of a full certificate exchange
+     */
+    default void tlsHandshake(boolean resumed) {}
+
+    /**
      * A TLS handshake failed or a connection was refused before any request.
      *
      * @param reason a short, low-cardinality label: {@code no_client_certificate}, {@code untrusted_certificate},

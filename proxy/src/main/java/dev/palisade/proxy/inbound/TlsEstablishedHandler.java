@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.palisade.certs.spiffe.SpiffeId;
 import dev.palisade.certs.tls.PeerIdentity;
+import dev.palisade.certs.tls.TlsSessions;
 import dev.palisade.proxy.config.InboundPort;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -78,6 +79,7 @@ final class TlsEstablishedHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         SSLSession session = ssl.engine().getSession();
+        accepted.handshakeCompleted(TlsSessions.isResumed(ssl.engine()));
         InboundConnection connection =
                 accepted.establish(peer.get(), serverName, session.getProtocol(), session.getCipherSuite());
         String alpn = ssl.applicationProtocol();

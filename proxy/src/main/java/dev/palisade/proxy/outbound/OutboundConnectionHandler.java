@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import dev.palisade.certs.spiffe.SpiffeId;
 import dev.palisade.certs.tls.PeerIdentity;
+import dev.palisade.certs.tls.SpiffeSslContexts;
+import dev.palisade.certs.tls.TlsSessions;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -185,7 +187,9 @@ final class OutboundConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void connect(ChannelHandlerContext ctx, InetSocketAddress address, @Nullable SslContext sslContext) {
         Channel app = ctx.channel();
-        SslHandler tls = sslContext == null ? null : sslContext.newHandler(app.alloc());
+        // With the peer's address, so that the context's session cache resumes this peer's TLS 1.3 session next time.
+        SslHandler tls =
+                sslContext == null ? null : SpiffeSslContexts.newClientHandler(sslContext, app.alloc(), address);
         if (tls != null) {
             tls.setHandshakeTimeoutMillis(
                     services.settings().tlsHandshakeTimeout().toMillis());
@@ -260,6 +264,7 @@ final class OutboundConnectionHandler extends ChannelInboundHandlerAdapter {
             return false;
         }
         SSLSession session = tls.engine().getSession();
+        services.observer().tlsHandshake(TlsSessions.isResumed(tls.engine()));
         conn.peer = peer.get();
         conn.tlsVersion = session.getProtocol();
         conn.cipher = session.getCipherSuite();

@@ -20,8 +20,8 @@ import javax.net.ssl.SSLException;
  * <p>ALPN is a property of an {@link SslContext} with BoringSSL (there is no per-connection setter), so the single
  * client context of the source cannot offer {@code h2} to one connection and {@code http/1.1} to the next. This class
  * builds the pair again whenever the source's SVID or bundle set is another object, at the next connection: a
- * rotation applies to new connections, open ones keep theirs. A rebuilt context also has a new session cache; the
- * listener does not resume sessions anyway (see the README, "Outbound listener").
+ * rotation applies to new connections, open ones keep theirs. A rebuilt context also has a new session cache, so no
+ * TLS session is resumed across a rotation (see the README, "TLS session resumption").
  *
  * <p>The contexts accept any server whose chain verifies against the bundle of its own trust domain; which identity
  * is acceptable for a destination is checked after the handshake, before any byte of the app is sent, so that the

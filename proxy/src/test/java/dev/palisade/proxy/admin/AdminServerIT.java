@@ -186,6 +186,9 @@ final class AdminServerIT {
         inbound.connectionOpened();
         inbound.connectionClosed();
         inbound.refused("untrusted_certificate");
+        inbound.tlsHandshake(false);
+        inbound.tlsHandshake(true);
+        inbound.tlsHandshake(true);
         metrics.observer(FlowEvent.Direction.OUTBOUND).refused("outside_mesh");
         metrics.metricsSink().record(flow(FlowEvent.Direction.INBOUND, 200));
         metrics.metricsSink().record(flow(FlowEvent.Direction.INBOUND, 503));
@@ -210,6 +213,8 @@ final class AdminServerIT {
                 .contains(
                         "palisade_tls_handshake_failures_total{direction=\"inbound\",reason=\"untrusted_certificate\"} 1")
                 .contains("palisade_connections_refused_total{direction=\"outbound\",reason=\"outside_mesh\"} 1")
+                .contains("palisade_tls_handshakes_total{direction=\"inbound\",session=\"full\"} 1")
+                .contains("palisade_tls_handshakes_total{direction=\"inbound\",session=\"resumed\"} 2")
                 .doesNotContain("palisade_tls_handshake_failures_total{direction=\"outbound\"")
                 .contains("palisade_certificate_expiry_seconds 43200")
                 .contains("palisade_xds_config_info{version=\"listener-7/cluster-3\"} 1")

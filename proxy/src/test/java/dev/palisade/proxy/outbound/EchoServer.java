@@ -1,6 +1,7 @@
 package dev.palisade.proxy.outbound;
 
 import dev.palisade.certs.tls.PeerIdentity;
+import dev.palisade.certs.tls.TlsSessions;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -27,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  * (FIN or {@code close_notify}), it flushes and closes.
  */
 final class EchoServer implements AutoCloseable {
-    record Handshake(String peerId, String alpn) {}
+    /** One finished handshake: the client's SPIFFE ID, the ALPN, and whether it resumed an earlier session. */
+    record Handshake(String peerId, String alpn, boolean resumed) {}
 
     final LinkedBlockingQueue<Handshake> handshakes = new LinkedBlockingQueue<>();
     final AtomicLong bytesReceived = new AtomicLong();
@@ -53,7 +55,8 @@ final class EchoServer implements AutoCloseable {
                                             PeerIdentity.of(ssl)
                                                     .map(Object::toString)
                                                     .orElse("(none)"),
-                                            alpn == null ? "(none)" : alpn));
+                                            alpn == null ? "(none)" : alpn,
+                                            TlsSessions.isResumed(ssl.engine())));
                                 }
                             });
                         }

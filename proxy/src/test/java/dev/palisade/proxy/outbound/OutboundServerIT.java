@@ -66,6 +66,7 @@ final class OutboundServerIT {
     private final LinkedBlockingQueue<FlowEvent> flows = new LinkedBlockingQueue<>();
     private final LinkedBlockingQueue<String> refusals = new LinkedBlockingQueue<>();
     private final AtomicInteger open = new AtomicInteger();
+    private final LinkedBlockingQueue<Boolean> handshakesResumed = new LinkedBlockingQueue<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     @BeforeAll
@@ -296,6 +297,55 @@ final class OutboundServerIT {
     }
 
     @Test
+    void aResumedSessionIsStillRefusedWhenTheServerIsNotTheExpectedIdentity() throws Exception {
+        EchoServer echo = echo(payments);
+        String good = "good=0:127.0.0.1:" + echo.address().getPort() + ":" + PAYMENTS;
+        String bad = "bad=0:127.0.0.1:" + echo.address().getPort() + ":spiffe://cluster.local/ns/shop/sa/other";
+        OutboundServer server = explicit(List.of(ExplicitUpstream.parse(good), ExplicitUpstream.parse(bad)));
+        assertThat(AppClient.exchange(server.localAddress("good"), bytes("ping")))
+                .isEqualTo(bytes("ping"));
+        assertThat(echo.handshakes.poll(5, TimeUnit.SECONDS).resumed()).isFalse();
+
+        // Same address, same client context: the session resumes, and the peer's identity is checked all the same.
+        int received = AppClient.sendAndAwaitClose(server.localAddress("bad"), bytes("GET / HTTP/1.1\r\n\r\n"));
+
+        assertThat(received).isEqualTo(-1);
+        assertThat(refusals.poll(5, TimeUnit.SECONDS)).isEqualTo("peer_mismatch");
+        EchoServer.Handshake second = echo.handshakes.poll(5, TimeUnit.SECONDS);
+        assertThat(second).isNotNull();
+        assertThat(second.resumed()).as("the refused connection did resume").isTrue();
+        assertThat(echo.bytesReceived.get()).isEqualTo(4);
+    }
+
+    @Test
+    void theNextConnectionToAnUpstreamResumesItsTlsSession() throws Exception {
+        EchoServer echo = echo(payments);
+        OutboundServer server = explicit(List.of(upstream("p", echo, PAYMENTS)));
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(AppClient.exchange(server.localAddress("p"), bytes("ping " + i)))
+                    .isEqualTo(bytes("ping " + i));
+        }
+
+        List<Boolean> atServer = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            EchoServer.Handshake h = echo.handshakes.poll(5, TimeUnit.SECONDS);
+            assertThat(h).isNotNull();
+            assertThat(h.peerId())
+                    .as("the client's SVID, from the resumed session too")
+                    .isEqualTo(CHECKOUT);
+            atServer.add(h.resumed());
+        }
+        assertThat(atServer).containsExactly(false, true, true);
+        assertThat(List.of(
+                        handshakesResumed.poll(5, TimeUnit.SECONDS),
+                        handshakesResumed.poll(5, TimeUnit.SECONDS),
+                        handshakesResumed.poll(5, TimeUnit.SECONDS)))
+                .as("the observer's count (palisade_tls_handshakes_total)")
+                .containsExactly(false, true, true);
+    }
+
+    @Test
     void relaysMebibytesBothWaysAndTheServerSeesTheClientSvid() throws Exception {
         EchoServer echo = echo(payments);
         OutboundServer server = explicit(List.of(upstream("p", echo, PAYMENTS)));
@@ -404,6 +454,11 @@ final class OutboundServerIT {
             @Override
             public void refused(String reason) {
                 refusals.add(reason);
+            }
+
+            @Override
+            public void tlsHandshake(boolean resumed) {
+                handshakesResumed.add(resumed);
             }
         };
         ProxyConfigHolder holder = config == null ? new ProxyConfigHolder() : new ProxyConfigHolder(config);
