@@ -37,6 +37,8 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsCont
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -88,6 +90,33 @@ public final class XdsTranslator {
     }
 
     private XdsTranslator() {}
+
+    /**
+     * Initialises the generated Envoy classes a first response is made of. Building their descriptors (hundreds of
+     * proto files, interpreted code at start-up) is most of what the first xDS response costs; the sidecar calls this
+     * on a thread of its own while it waits for its SVID, so that the work overlaps the identity round trip instead of
+     * following it. Harmless to call more than once, or never.
+     */
+    public static void warmUp() {
+        List<Message> types = List.of(
+                DiscoveryRequest.getDefaultInstance(),
+                DiscoveryResponse.getDefaultInstance(),
+                Listener.getDefaultInstance(),
+                Cluster.getDefaultInstance(),
+                ClusterLoadAssignment.getDefaultInstance(),
+                HttpConnectionManager.getDefaultInstance(),
+                io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDefaultInstance(),
+                io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.getDefaultInstance(),
+                Router.getDefaultInstance(),
+                TlsInspector.getDefaultInstance(),
+                TcpProxy.getDefaultInstance(),
+                DownstreamTlsContext.getDefaultInstance(),
+                UpstreamTlsContext.getDefaultInstance(),
+                HttpProtocolOptions.getDefaultInstance());
+        for (Message type : types) {
+            var unused = type.getDescriptorForType().getFullName();
+        }
+    }
 
     /**
      * Translates one update.
