@@ -11,13 +11,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.palisade.certs.x509.SvidRule;
 import dev.palisade.certs.x509.X509Svid;
 import dev.palisade.testkit.net.TlsTestPeer;
+import dev.palisade.testkit.time.FakeClock;
 import io.netty.handler.ssl.SslContext;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -37,30 +36,6 @@ import org.junit.jupiter.api.Timeout;
 class SessionResumptionIT {
     private static final TlsOptions BORINGSSL = TlsOptions.defaults().withProvider(TlsProvider.OPENSSL);
 
-    /** A clock a test moves forward. */
-    private static final class SettableClock extends Clock {
-        private volatile Instant now = Instant.now();
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     /** Connects, waits for the server's greeting (which also delivers the session ticket), and closes. */
     private static TlsTestPeer.Handshake fullHandshakeAndTicket(TlsTestPeer peer, SslContext client) throws Exception {
         try (TlsTestPeer.Client first = peer.connect(client)) {
@@ -75,7 +50,7 @@ class SessionResumptionIT {
 
     @Test
     void serverRefusesAResumedSessionWhoseClientCertificateHasExpired() throws Exception {
-        SettableClock serverClock = new SettableClock();
+        FakeClock serverClock = new FakeClock(Instant.now());
         SslContext server = SpiffeSslContexts.forServer(
                 issue(SERVER_ID), bundles, BORINGSSL, PeerAuthorizer.anyVerified(), serverClock);
         X509Svid clientSvid = issue(CLIENT_ID); // valid for one hour
@@ -122,7 +97,7 @@ class SessionResumptionIT {
     @Test
     void clientRefusesAResumedSessionWhoseServerCertificateHasExpired() throws Exception {
         SslContext server = SpiffeSslContexts.forServer(issue(SERVER_ID), bundles, BORINGSSL);
-        SettableClock clientClock = new SettableClock();
+        FakeClock clientClock = new FakeClock(Instant.now());
         SslContext client = SpiffeSslContexts.forClient(
                 issue(CLIENT_ID), bundles, BORINGSSL, PeerAuthorizer.exactly(SERVER_ID), clientClock);
         try (TlsTestPeer peer = new TlsTestPeer(server, MutualTlsIT::peerId)) {
