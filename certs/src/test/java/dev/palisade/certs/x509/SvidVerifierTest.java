@@ -227,6 +227,25 @@ class SvidVerifierTest {
     }
 
     @Test
+    void spiffeIdsComeFromEachCertificatesOwnBytesEveryTime() throws Exception {
+        // The parse is cached by encoding: two certificates that differ only in their URI SAN, asked for in turn,
+        // must each give their own ID; a certificate that does not parse must fail every time, not only the first.
+        X509Certificate orders = TestCertificate.leaf("spiffe://example.org/ns/shop/sa/orders", root)
+                .certificate();
+        X509Certificate payments = TestCertificate.leaf("spiffe://example.org/ns/shop/sa/payments", root)
+                .certificate();
+        X509Certificate twoUris =
+                leaf().uri("spiffe://example.org/ns/shop/sa/admin").build().certificate();
+        for (int i = 0; i < 3; i++) {
+            assertThat(SvidVerifier.spiffeIdOf(orders)).hasToString("spiffe://example.org/ns/shop/sa/orders");
+            assertThat(SvidVerifier.spiffeIdOf(payments)).hasToString("spiffe://example.org/ns/shop/sa/payments");
+            assertThatThrownBy(() -> SvidVerifier.spiffeIdOf(twoUris))
+                    .isInstanceOfSatisfying(SvidVerificationException.class, e -> assertThat(e.rule())
+                            .isEqualTo(SvidRule.MULTIPLE_URI_SANS));
+        }
+    }
+
+    @Test
     void acceptsLeafSignedByRoot() throws Exception {
         assertThat(verifier().verify(TestCertificate.leaf(ID, root).chain())).isEqualTo(SpiffeId.parse(ID));
     }
