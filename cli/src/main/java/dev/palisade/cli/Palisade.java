@@ -1,7 +1,10 @@
 package dev.palisade.cli;
 
+import dev.palisade.certs.tls.SpiffeSslContexts;
+import dev.palisade.certs.tls.TlsOptions;
 import java.util.List;
 import java.util.concurrent.Callable;
+import javax.net.ssl.SSLException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -57,7 +60,29 @@ public final class Palisade implements Callable<Integer> {
 
     /** Runs the command line and exits the JVM with its exit code. */
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("proxy")) {
+            warmUpTls();
+        }
         System.exit(forArguments(args).execute(args));
+    }
+
+    /**
+     * Starts loading BoringSSL on a daemon thread, so that it overlaps the sidecar's command line parsing and set-up
+     * instead of delaying its first TLS context (perf/README.md, "Time to ready"). A failure here only loses the head
+     * start: the first context loads it again and reports what is wrong.
+     */
+    private static void warmUpTls() {
+        Thread warmUp = new Thread(
+                () -> {
+                    try {
+                        SpiffeSslContexts.warmUp(TlsOptions.defaults());
+                    } catch (SSLException | RuntimeException | LinkageError e) {
+                        // the sidecar's own first context reports it
+                    }
+                },
+                "palisade-tls-warmup");
+        warmUp.setDaemon(true);
+        warmUp.start();
     }
 
     /**

@@ -146,6 +146,18 @@ public final class SpiffeSslContexts {
         return context.newHandler(alloc);
     }
 
+    /**
+     * Does ahead of time what the first context built with {@code options} would: loads and initialises BoringSSL
+     * (netty-tcnative's native library, unpacked from the jar, and Netty's probes of it: about 0.3–0.5 s on a 2-core
+     * machine at start-up) and probes the key-exchange groups. A sidecar calls it on a thread of its own while it
+     * parses its command line. Harmless to call more than once, or never.
+     */
+    public static void warmUp(TlsOptions options) throws SSLException {
+        if (resolveProvider(options.provider()) == SslProvider.OPENSSL) {
+            var unused = supportedGroups(options.groups());
+        }
+    }
+
     /** The provider {@code options} resolves to on this machine. */
     public static SslProvider resolveProvider(TlsProvider provider) {
         return switch (provider) {
