@@ -16,9 +16,12 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * the session is checked again with {@link SpiffeTrustManager#verifyResumed} (still valid now, still an accepted SPIFFE
  * ID); a session that fails is invalidated, so that the next connection makes a full handshake.
  *
- * <p>Used for BoringSSL contexts only. Netty's resumption support refuses the {@link Socket} forms of the checks, and a
- * JDK context's {@code SSLSocket} calls exactly those; so JDK contexts keep the plain {@link SpiffeTrustManager}, and
- * {@link SpiffeSslContexts#newClientHandler} does not let them resume.
+ * <p>Used for every server context and for BoringSSL client contexts. Netty's resumption support refuses the {@link
+ * Socket} forms of the checks, and a JDK client context's {@code SSLSocket} calls exactly those; so JDK client contexts
+ * keep the plain {@link SpiffeTrustManager}, and {@link SpiffeSslContexts#newClientHandler} does not let them resume.
+ *
+ * <p>A refusal names the resumed session in its message, so that a failed resumption can be told from a failed full
+ * handshake.
  */
 final class ResumableSpiffeTrustManager extends X509ExtendedTrustManager implements ResumableX509ExtendedTrustManager {
     private final SpiffeTrustManager delegate;
@@ -43,7 +46,7 @@ final class ResumableSpiffeTrustManager extends X509ExtendedTrustManager impleme
         } catch (SvidVerificationException e) {
             // Out of every cache: a client would otherwise offer the same dead ticket until the session times out.
             engine.getSession().invalidate();
-            throw e;
+            throw new SvidVerificationException(e.rule(), "resumed session refused: " + e.getMessage(), e);
         }
     }
 

@@ -37,9 +37,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Session resumption: TLS 1.3 tickets, with BoringSSL's own ticket keys, which are per context. Each built context
  * therefore has its own session cache and its own keys, so a context built after a certificate, bundle or authorizer
- * change never resumes a session that was authenticated under the old one (Envoy CVE-2022-21654). A session lives at
- * most {@link #SESSION_TIMEOUT_SECONDS}; on resumption {@link SpiffeTrustManager} checks the peer's chain for expiry and
- * its identity again. A client resumes only when its handler is made with the peer's host and port, which is how the
+ * change never resumes a session that was authenticated under the old one (Envoy CVE-2022-21654). On resumption
+ * {@link ResumableSpiffeTrustManager} checks the peer's chain for expiry and its identity again (where Netty made the
+ * handler: grpc-netty makes its own, without the check). A client resumes only when its handler is made with the peer's host and port, which is how the
  * client session cache is keyed: {@link #newClientHandler} does that for BoringSSL contexts, the ones that check
  * resumed sessions ({@link ResumableSpiffeTrustManager}).
  */
@@ -59,8 +59,9 @@ public final class SpiffeSslContexts {
             "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
     /**
-     * How long a TLS session may be resumed, in seconds (HAProxy's {@code tune.ssl.lifetime} default). Well under an
-     * SVID's lifetime, and the resumption check refuses an expired chain in any case.
+     * How long a client keeps a session to offer, in seconds (HAProxy's {@code tune.ssl.lifetime} default), and the
+     * TLS 1.2 session timeout. Each TLS 1.3 resumption stores a fresh ticket, so this does not bound a chain of
+     * resumptions: the context's life and the resumption check do.
      */
     public static final long SESSION_TIMEOUT_SECONDS = 300;
 
@@ -189,7 +190,11 @@ public final class SpiffeSslContexts {
         SvidVerifier verifier = SvidVerifier.of(bundles, clock, options.clockSkew());
         SpiffeTrustManager trust = new SpiffeTrustManager(verifier, authorizer);
         builder.sslProvider(provider)
-                .trustManager(provider == SslProvider.OPENSSL ? new ResumableSpiffeTrustManager(trust) : trust)
+                // Every server context, and BoringSSL client contexts, check resumed sessions. JDK client contexts do
+                // not: Netty's resumption wrapper refuses the SSLSocket forms of the checks, which a JDK client
+                // context's sockets call, so they keep the plain manager and newClientHandler never lets them resume.
+                .trustManager(
+                        server || provider == SslProvider.OPENSSL ? new ResumableSpiffeTrustManager(trust) : trust)
                 .protocols(protocols(options.minVersion()))
                 .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
                 .sessionTimeout(SESSION_TIMEOUT_SECONDS);

@@ -48,6 +48,14 @@ class SessionResumptionIT {
         }
     }
 
+    /**
+     * The refusal came from the resumption check, not from a full handshake (which the same clock or authorizer would
+     * also refuse): these tests are about resumed sessions only while the second connection really does resume.
+     */
+    private static void assertResumptionRefused(Throwable failure) {
+        assertThat(failure).hasStackTraceContaining("resumed session refused");
+    }
+
     @Test
     void serverRefusesAResumedSessionWhoseClientCertificateHasExpired() throws Exception {
         FakeClock serverClock = new FakeClock(Instant.now());
@@ -65,10 +73,38 @@ class SessionResumptionIT {
                 TlsTestPeer.Handshake atServer = peer.nextServerHandshake();
                 assertThat(atServer.success()).isFalse();
                 assertRefusedFor(atServer.cause(), SvidRule.EXPIRED);
+                assertResumptionRefused(atServer.cause());
                 resumed.closed.get(10, TimeUnit.SECONDS);
                 assertThat(resumed.lines)
                         .as("the server must never greet a refused peer")
                         .isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aJdkServerAlsoRefusesAResumedSessionWhoseClientCertificateHasExpired() throws Exception {
+        // Without tcnative a sidecar's server contexts use the JDK provider; BoringSSL peers still offer it tickets.
+        FakeClock serverClock = new FakeClock(Instant.now());
+        SslContext server = SpiffeSslContexts.forServer(
+                issue(SERVER_ID),
+                bundles,
+                TlsOptions.defaults().withProvider(TlsProvider.JDK),
+                PeerAuthorizer.anyVerified(),
+                serverClock);
+        SslContext client =
+                SpiffeSslContexts.forClient(issue(CLIENT_ID), bundles, BORINGSSL, PeerAuthorizer.exactly(SERVER_ID));
+        try (TlsTestPeer peer = new TlsTestPeer(server, MutualTlsIT::peerId)) {
+            fullHandshakeAndTicket(peer, client);
+
+            serverClock.advance(Duration.ofHours(2));
+            try (TlsTestPeer.Client resumed = peer.connect(client)) {
+                TlsTestPeer.Handshake atServer = peer.nextServerHandshake();
+                assertThat(atServer.success()).isFalse();
+                assertRefusedFor(atServer.cause(), SvidRule.EXPIRED);
+                assertResumptionRefused(atServer.cause());
+                resumed.closed.get(10, TimeUnit.SECONDS);
+                assertThat(resumed.lines).isEmpty();
             }
         }
     }
@@ -88,6 +124,7 @@ class SessionResumptionIT {
                 TlsTestPeer.Handshake atServer = peer.nextServerHandshake();
                 assertThat(atServer.success()).isFalse();
                 assertRefusedFor(atServer.cause(), SvidRule.UNEXPECTED_SPIFFE_ID);
+                assertResumptionRefused(atServer.cause());
                 resumed.closed.get(10, TimeUnit.SECONDS);
                 assertThat(resumed.lines).isEmpty();
             }
@@ -108,6 +145,7 @@ class SessionResumptionIT {
                 TlsTestPeer.Handshake atClient = resumed.handshake();
                 assertThat(atClient.success()).isFalse();
                 assertRefusedFor(atClient.cause(), SvidRule.EXPIRED);
+                assertResumptionRefused(atClient.cause());
             }
         }
     }
