@@ -36,15 +36,34 @@ import org.junit.jupiter.api.Timeout;
 class SessionResumptionIT {
     private static final TlsOptions BORINGSSL = TlsOptions.defaults().withProvider(TlsProvider.OPENSSL);
 
+    /** The client of every case: BoringSSL, expecting the server's SPIFFE ID. */
+    private static SslContext client() throws Exception {
+        return SpiffeSslContexts.forClient(issue(CLIENT_ID), bundles, BORINGSSL, PeerAuthorizer.exactly(SERVER_ID));
+    }
+
     /** Connects, waits for the server's greeting (which also delivers the session ticket), and closes. */
-    private static TlsTestPeer.Handshake fullHandshakeAndTicket(TlsTestPeer peer, SslContext client) throws Exception {
+    private static void fullHandshakeAndTicket(TlsTestPeer peer, SslContext client) throws Exception {
         try (TlsTestPeer.Client first = peer.connect(client)) {
             TlsTestPeer.Handshake h = first.handshake();
             assertThat(h.success()).as("first handshake: %s", h.cause()).isTrue();
             assertThat(TlsSessions.isResumed(first.ssl.engine())).isFalse();
             assertThat(first.nextLine()).isEqualTo(CLIENT_ID.toString());
             assertThat(peer.nextServerHandshake().success()).isTrue();
-            return h;
+        }
+    }
+
+    /** Connects again: the server's resumption check refuses the session for {@code rule}, and never greets. */
+    private static void assertServerRefusesResumption(TlsTestPeer peer, SslContext client, SvidRule rule)
+            throws Exception {
+        try (TlsTestPeer.Client resumed = peer.connect(client)) {
+            TlsTestPeer.Handshake atServer = peer.nextServerHandshake();
+            assertThat(atServer.success()).isFalse();
+            assertRefusedFor(atServer.cause(), rule);
+            assertResumptionRefused(atServer.cause());
+            resumed.closed.get(10, TimeUnit.SECONDS);
+            assertThat(resumed.lines)
+                    .as("the server must never greet a refused peer")
+                    .isEmpty();
         }
     }
 
@@ -61,24 +80,13 @@ class SessionResumptionIT {
         FakeClock serverClock = new FakeClock(Instant.now());
         SslContext server = SpiffeSslContexts.forServer(
                 issue(SERVER_ID), bundles, BORINGSSL, PeerAuthorizer.anyVerified(), serverClock);
-        X509Svid clientSvid = issue(CLIENT_ID); // valid for one hour
-        SslContext client =
-                SpiffeSslContexts.forClient(clientSvid, bundles, BORINGSSL, PeerAuthorizer.exactly(SERVER_ID));
+        SslContext client = client(); // its SVID is valid for one hour
         try (TlsTestPeer peer = new TlsTestPeer(server, MutualTlsIT::peerId)) {
             fullHandshakeAndTicket(peer, client);
 
             // Well inside the session's 300 s on the wall clock, but the client's leaf is past its notAfter + skew.
             serverClock.advance(Duration.ofHours(2));
-            try (TlsTestPeer.Client resumed = peer.connect(client)) {
-                TlsTestPeer.Handshake atServer = peer.nextServerHandshake();
-                assertThat(atServer.success()).isFalse();
-                assertRefusedFor(atServer.cause(), SvidRule.EXPIRED);
-                assertResumptionRefused(atServer.cause());
-                resumed.closed.get(10, TimeUnit.SECONDS);
-                assertThat(resumed.lines)
-                        .as("the server must never greet a refused peer")
-                        .isEmpty();
-            }
+            assertServerRefusesResumption(peer, client, SvidRule.EXPIRED);
         }
     }
 
@@ -92,20 +100,12 @@ class SessionResumptionIT {
                 TlsOptions.defaults().withProvider(TlsProvider.JDK),
                 PeerAuthorizer.anyVerified(),
                 serverClock);
-        SslContext client =
-                SpiffeSslContexts.forClient(issue(CLIENT_ID), bundles, BORINGSSL, PeerAuthorizer.exactly(SERVER_ID));
+        SslContext client = client();
         try (TlsTestPeer peer = new TlsTestPeer(server, MutualTlsIT::peerId)) {
             fullHandshakeAndTicket(peer, client);
 
             serverClock.advance(Duration.ofHours(2));
-            try (TlsTestPeer.Client resumed = peer.connect(client)) {
-                TlsTestPeer.Handshake atServer = peer.nextServerHandshake();
-                assertThat(atServer.success()).isFalse();
-                assertRefusedFor(atServer.cause(), SvidRule.EXPIRED);
-                assertResumptionRefused(atServer.cause());
-                resumed.closed.get(10, TimeUnit.SECONDS);
-                assertThat(resumed.lines).isEmpty();
-            }
+            assertServerRefusesResumption(peer, client, SvidRule.EXPIRED);
         }
     }
 
@@ -114,20 +114,12 @@ class SessionResumptionIT {
         AtomicBoolean accepting = new AtomicBoolean(true);
         SslContext server = SpiffeSslContexts.forServer(
                 issue(SERVER_ID), bundles, BORINGSSL, id -> accepting.get(), Clock.systemUTC());
-        SslContext client =
-                SpiffeSslContexts.forClient(issue(CLIENT_ID), bundles, BORINGSSL, PeerAuthorizer.exactly(SERVER_ID));
+        SslContext client = client();
         try (TlsTestPeer peer = new TlsTestPeer(server, MutualTlsIT::peerId)) {
             fullHandshakeAndTicket(peer, client);
 
             accepting.set(false);
-            try (TlsTestPeer.Client resumed = peer.connect(client)) {
-                TlsTestPeer.Handshake atServer = peer.nextServerHandshake();
-                assertThat(atServer.success()).isFalse();
-                assertRefusedFor(atServer.cause(), SvidRule.UNEXPECTED_SPIFFE_ID);
-                assertResumptionRefused(atServer.cause());
-                resumed.closed.get(10, TimeUnit.SECONDS);
-                assertThat(resumed.lines).isEmpty();
-            }
+            assertServerRefusesResumption(peer, client, SvidRule.UNEXPECTED_SPIFFE_ID);
         }
     }
 
@@ -160,8 +152,7 @@ class SessionResumptionIT {
                 PeerAuthorizer.anyVerified(),
                 PeerAuthorizer.memberOf(TD),
                 Clock.systemUTC());
-        SslContext client =
-                SpiffeSslContexts.forClient(issue(CLIENT_ID), bundles, BORINGSSL, PeerAuthorizer.exactly(SERVER_ID));
+        SslContext client = client();
         try (TlsTestPeer peer = new TlsTestPeer(source::server, MutualTlsIT::peerId)) {
             fullHandshakeAndTicket(peer, client);
 
