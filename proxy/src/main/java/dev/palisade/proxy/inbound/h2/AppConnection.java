@@ -16,6 +16,7 @@ import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -61,6 +62,9 @@ final class AppConnection {
                                 .encoderEnforceMaxConcurrentStreams(true)
                                 .build();
                         ch.pipeline()
+                                // Requests are written while an inbound connection is read, one stream at a time;
+                                // their flushes become one write when that read is done.
+                                .addLast("h2-flush", new FlushConsolidationHandler(Http2Inbound.MAX_FLUSHES_HELD, true))
                                 .addLast("h2-codec", codec)
                                 .addLast("h2-multiplex", new Http2MultiplexHandler(RefusePushHandler.INSTANCE))
                                 .addLast("h2-app-connection", new ConnectionEventsHandler());

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import java.time.Duration;
 import java.util.function.Supplier;
 
@@ -22,7 +23,7 @@ import java.util.function.Supplier;
  * child channel that speaks {@code HttpObject}s to the shared exchange handler.
  *
  * <pre>
- * connection:  [TLS] → h2-codec (Http2FrameCodec) → h2-multiplex (Http2MultiplexHandler) → h2-connection
+ * connection:  [TLS] → h2-flush (FlushConsolidationHandler) → h2-codec (Http2FrameCodec) → h2-multiplex (Http2MultiplexHandler) → h2-connection
  * each stream: h2-stream-guard → h2-stream-codec (Http2StreamFrameToHttpObjectCodec)
  *              → h2-stream-extension-headers → exchange
  * </pre>
@@ -37,6 +38,7 @@ import java.util.function.Supplier;
  * <p>Stateless and thread-safe: one instance serves every connection.
  */
 public final class Http2Inbound implements Http2ServerInitializer {
+    static final String FLUSH = "h2-flush";
     static final String CODEC = "h2-codec";
     static final String MULTIPLEX = "h2-multiplex";
     static final String CONNECTION = "h2-connection";
@@ -44,6 +46,9 @@ public final class Http2Inbound implements Http2ServerInitializer {
     static final String STREAM_CODEC = "h2-stream-codec";
     static final String STREAM_EXTENSION_HEADERS = "h2-stream-extension-headers";
     static final String EXCHANGE = "exchange";
+
+    /** Flushes held back before one goes through anyway, so a long read still writes as it goes. */
+    static final int MAX_FLUSHES_HELD = 64;
 
     private final InboundLimits limits;
 
@@ -56,6 +61,9 @@ public final class Http2Inbound implements Http2ServerInitializer {
             ChannelPipeline pipeline, InboundConnection connection, Supplier<ChannelHandler> streamHandler) {
         requireNonNull(connection, "connection");
         requireNonNull(streamHandler, "streamHandler");
+        // Responses arrive from the app's connections, outside this connection's reads, one stream at a time: each
+        // stream's flush would be a TLS record and a write of its own. Flushes in one event-loop turn become one.
+        pipeline.addLast(FLUSH, new FlushConsolidationHandler(MAX_FLUSHES_HELD, true));
         pipeline.addLast(CODEC, newFrameCodec());
         pipeline.addLast(MULTIPLEX, new Http2MultiplexHandler(new StreamInitializer(limits, streamHandler)));
         pipeline.addLast(CONNECTION, new ConnectionFramesHandler(connection));
