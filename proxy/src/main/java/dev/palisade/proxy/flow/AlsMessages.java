@@ -20,6 +20,7 @@ import io.envoyproxy.envoy.data.accesslog.v3.TCPAccessLogEntry;
 import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The wire contract with the collector: flow-log {@link Entry}s as Envoy AccessLogService messages.
@@ -50,20 +51,32 @@ final class AlsMessages {
     /** The messages of one stream carrying {@code batch}, in order. */
     static List<StreamAccessLogsMessage> of(SpiffeId sidecar, List<Entry> batch) {
         List<StreamAccessLogsMessage> out = new ArrayList<>();
+        forEach(sidecar, batch, out::add);
+        return out;
+    }
+
+    /**
+     * Builds the messages of one stream carrying {@code batch} one at a time, in order, handing each to {@code out}
+     * before building the next: a sender that serializes in {@code out} (gRPC does) keeps at most one message's worth
+     * of builders alive, not a whole batch's while it waits for the collector's answer.
+     */
+    static void forEach(SpiffeId sidecar, List<Entry> batch, Consumer<StreamAccessLogsMessage> out) {
         StreamAccessLogsMessage.Builder message = null;
+        boolean first = true;
         boolean messageIsHttp = false;
         int inMessage = 0;
         for (Entry entry : batch) {
             boolean http = isHttp(entry);
             if (message == null || http != messageIsHttp || inMessage >= MAX_ENTRIES_PER_MESSAGE) {
                 if (message != null) {
-                    out.add(message.build());
+                    out.accept(message.build());
                 }
                 message = StreamAccessLogsMessage.newBuilder();
-                if (out.isEmpty()) {
+                if (first) {
                     message.setIdentifier(StreamAccessLogsMessage.Identifier.newBuilder()
                             .setNode(Node.newBuilder().setId(sidecar.toString()))
                             .setLogName(LOG_NAME));
+                    first = false;
                 }
                 messageIsHttp = http;
                 inMessage = 0;
@@ -76,9 +89,8 @@ final class AlsMessages {
             inMessage++;
         }
         if (message != null) {
-            out.add(message.build());
+            out.accept(message.build());
         }
-        return out;
     }
 
     /** Whether {@code entry} travels in {@code http_logs}: a record whose protocol is not TCP. */
@@ -108,12 +120,13 @@ final class AlsMessages {
                                 : r.getProtocol() == Protocol.PROTOCOL_UNSPECIFIED
                                         ? HTTPAccessLogEntry.HTTPVersion.PROTOCOL_UNSPECIFIED
                                         : HTTPAccessLogEntry.HTTPVersion.HTTP2)
-                .setRequest(request)
-                .setResponse(HTTPResponseProperties.newBuilder().setResponseBodyBytes(r.getBytesOut()));
+                .setRequest(request);
+        HTTPResponseProperties.Builder response =
+                HTTPResponseProperties.newBuilder().setResponseBodyBytes(r.getBytesOut());
         if (r.getStatus() != 0) {
-            http.getResponseBuilder().setResponseCode(UInt32Value.of(r.getStatus()));
+            response.setResponseCode(UInt32Value.of(r.getStatus()));
         }
-        return http.build();
+        return http.setResponse(response).build();
     }
 
     private static TCPAccessLogEntry tcpEntry(Entry entry) {

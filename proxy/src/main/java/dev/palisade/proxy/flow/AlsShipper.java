@@ -268,9 +268,7 @@ final class AlsShipper implements AutoCloseable {
                             done.complete(answered);
                         }
                     });
-            for (StreamAccessLogsMessage message : AlsMessages.of(sidecar, batch)) {
-                out.onNext(message);
-            }
+            AlsMessages.forEach(sidecar, batch, out::onNext);
             out.onCompleted();
         } catch (RuntimeException e) {
             return failed(e.toString());
