@@ -219,6 +219,10 @@ public final class FlowLogFile implements AutoCloseable {
             boolean unflushed = false;
             long flushedAt = System.nanoTime();
             for (; ; ) {
+                if (Thread.interrupted()) {
+                    // Neither poll() nor a nap reacts to an interrupt: stop here as the blocking poll would.
+                    throw new InterruptedException();
+                }
                 Object item = queue.poll();
                 if (item == null && unflushed && emptyLooks < BATCH_LOOKS) {
                     // Nothing waits on the queue while the writer naps, so producers signal nobody: under load the

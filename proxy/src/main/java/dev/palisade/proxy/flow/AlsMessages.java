@@ -57,8 +57,9 @@ final class AlsMessages {
 
     /**
      * Builds the messages of one stream carrying {@code batch} one at a time, in order, handing each to {@code out}
-     * before building the next: a sender that serializes in {@code out} (gRPC does) keeps at most one message's worth
-     * of builders alive, not a whole batch's while it waits for the collector's answer.
+     * before building the next: a sender that serializes in {@code out} and keeps no reference (a gRPC call without
+     * gRPC's retry buffer, as {@link AlsShipper} makes them) keeps at most one message alive, not a whole batch's while
+     * it waits for the collector's answer.
      */
     static void forEach(SpiffeId sidecar, List<Entry> batch, Consumer<StreamAccessLogsMessage> out) {
         StreamAccessLogsMessage.Builder message = null;

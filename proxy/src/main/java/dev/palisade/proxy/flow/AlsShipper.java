@@ -246,7 +246,7 @@ final class AlsShipper implements AutoCloseable {
             return failed("no channel: " + e);
         }
         CompletableFuture<Boolean> done = new CompletableFuture<>();
-        StreamObserver<StreamAccessLogsMessage> out;
+        StreamObserver<StreamAccessLogsMessage> out = null;
         try {
             out = AccessLogServiceGrpc.newStub(ch)
                     .withDeadlineAfter(streamDeadline.toMillis(), TimeUnit.MILLISECONDS)
@@ -271,6 +271,11 @@ final class AlsShipper implements AutoCloseable {
             AlsMessages.forEach(sidecar, batch, out::onNext);
             out.onCompleted();
         } catch (RuntimeException e) {
+            if (out != null) {
+                // Part of the batch may be on the wire already: cancel the stream rather than leave it open until its
+                // deadline. The whole batch is sent again on the next try (the collector ignores exact re-sends).
+                out.onError(e);
+            }
             return failed(e.toString());
         }
         try {
@@ -303,6 +308,9 @@ final class AlsShipper implements AutoCloseable {
             // Built on first use: the SslContext (the SVID's) may not exist when the sink opens.
             ch = NettyChannelBuilder.forAddress(collector.getHostString(), collector.getPort())
                     .sslContext(requireNonNull(sslContext.get(), "sslContext"))
+                    // This shipper retries whole batches itself. gRPC's own retry would keep every sent message
+                    // reachable for replay until the collector's answer, i.e. a whole batch of Envoy messages.
+                    .disableRetry()
                     .build();
             channel = ch;
         }

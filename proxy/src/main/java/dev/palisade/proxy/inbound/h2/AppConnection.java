@@ -63,7 +63,7 @@ final class AppConnection {
                                 .build();
                         ch.pipeline()
                                 // Requests are written while an inbound connection is read, one stream at a time;
-                                // their flushes become one write when that read is done.
+                                // their flushes become one write, in a task after the event loop's current I/O.
                                 .addLast("h2-flush", new FlushConsolidationHandler(Http2Inbound.MAX_FLUSHES_HELD, true))
                                 .addLast("h2-codec", codec)
                                 .addLast("h2-multiplex", new Http2MultiplexHandler(RefusePushHandler.INSTANCE))
