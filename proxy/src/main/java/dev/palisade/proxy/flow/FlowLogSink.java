@@ -325,7 +325,9 @@ public final class FlowLogSink implements FlowSink, AutoCloseable {
             private @Nullable InetSocketAddress collector;
             private @Nullable Supplier<SslContext> collectorSslContext;
             private int batchEntries = 1000;
-            private Duration batchDelay = Duration.ofMillis(500);
+            // Short: a batch's entries live until its stream is answered, and the entries a young collection finds
+            // alive are copied or promoted. 500 ms made the young pauses 30 % longer under load.
+            private Duration batchDelay = Duration.ofMillis(100);
             private Duration streamDeadline = Duration.ofSeconds(30);
             private Duration closeTimeout = Duration.ofSeconds(5);
             private Clock clock = Clock.systemUTC();
@@ -385,7 +387,7 @@ public final class FlowLogSink implements FlowSink, AutoCloseable {
                 return this;
             }
 
-            /** Entries per ALS stream (default 1000) and how long a batch waits to fill (default 500 ms). */
+            /** Entries per ALS stream (default 1000) and how long a batch waits to fill (default 100 ms). */
             public Builder batch(int entries, Duration delay) {
                 this.batchEntries = entries;
                 this.batchDelay = requireNonNull(delay, "delay");
