@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * TLS 1.3 session resumption between two BoringSSL peers, over real loopback sockets: a resumed handshake presents
@@ -75,35 +77,27 @@ class SessionResumptionIT {
         assertThat(failure).hasStackTraceContaining("resumed session refused");
     }
 
-    @Test
-    void serverRefusesAResumedSessionWhoseClientCertificateHasExpired() throws Exception {
+    /**
+     * BoringSSL server contexts, and JDK ones too: without tcnative a sidecar's server contexts use the JDK provider,
+     * and BoringSSL peers still offer them tickets.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = TlsProvider.class,
+            names = {"OPENSSL", "JDK"})
+    void serverRefusesAResumedSessionWhoseClientCertificateHasExpired(TlsProvider serverProvider) throws Exception {
         FakeClock serverClock = new FakeClock(Instant.now());
         SslContext server = SpiffeSslContexts.forServer(
-                issue(SERVER_ID), bundles, BORINGSSL, PeerAuthorizer.anyVerified(), serverClock);
+                issue(SERVER_ID),
+                bundles,
+                TlsOptions.defaults().withProvider(serverProvider),
+                PeerAuthorizer.anyVerified(),
+                serverClock);
         SslContext client = client(); // its SVID is valid for one hour
         try (TlsTestPeer peer = new TlsTestPeer(server, MutualTlsIT::peerId)) {
             fullHandshakeAndTicket(peer, client);
 
             // Well inside the session's 300 s on the wall clock, but the client's leaf is past its notAfter + skew.
-            serverClock.advance(Duration.ofHours(2));
-            assertServerRefusesResumption(peer, client, SvidRule.EXPIRED);
-        }
-    }
-
-    @Test
-    void aJdkServerAlsoRefusesAResumedSessionWhoseClientCertificateHasExpired() throws Exception {
-        // Without tcnative a sidecar's server contexts use the JDK provider; BoringSSL peers still offer it tickets.
-        FakeClock serverClock = new FakeClock(Instant.now());
-        SslContext server = SpiffeSslContexts.forServer(
-                issue(SERVER_ID),
-                bundles,
-                TlsOptions.defaults().withProvider(TlsProvider.JDK),
-                PeerAuthorizer.anyVerified(),
-                serverClock);
-        SslContext client = client();
-        try (TlsTestPeer peer = new TlsTestPeer(server, MutualTlsIT::peerId)) {
-            fullHandshakeAndTicket(peer, client);
-
             serverClock.advance(Duration.ofHours(2));
             assertServerRefusesResumption(peer, client, SvidRule.EXPIRED);
         }
