@@ -226,6 +226,40 @@ class MeshEndToEndIT {
         assertThat(denied.decision().policy().policy()).isEqualTo("deny-admin");
     }
 
+    @Test
+    void theAdminServerDescribesTheSidecarsConfigAndCertificate() throws Exception {
+        InetSocketAddress admin = mesh.sidecar("frontend").adminAddress();
+        String base = "http://" + admin.getHostString() + ":" + admin.getPort();
+        HttpResponse<String> configResponse = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/config")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(configResponse.statusCode()).isEqualTo(200);
+        JsonNode config = JSON.readTree(configResponse.body());
+        assertThat(config.path("xdsReady").asBoolean()).isTrue();
+        assertThat(config.path("version").asText()).isNotBlank();
+        assertThat(config.path("nacks").asLong(-1)).isZero();
+        assertThat(config.path("inbound")).isNotEmpty().allSatisfy(port -> {
+            assertThat(port.path("port").asInt()).isPositive();
+            assertThat(port.path("protocol").asText()).isNotBlank();
+            assertThat(port.path("mode").asText()).isEqualTo("STRICT");
+            assertThat(port.path("policies").isArray()).isTrue();
+        });
+        List<String> peers = new ArrayList<>();
+        config.path("outbound").forEach(d -> peers.add(d.path("expectedPeer").asText()));
+        assertThat(peers).contains(LocalMesh.ORDERS.toString());
+        assertThat(config.path("outsideMesh").asText()).isNotBlank();
+        assertThat(config.has("flowLog"))
+                .as("this mesh's sidecars write no flow log")
+                .isFalse();
+
+        JsonNode certs = JSON.readTree(http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/certs")).build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body());
+        assertThat(certs.path("svid").path("spiffeId").asText()).isEqualTo(LocalMesh.FRONTEND.toString());
+        assertThat(certs.path("svid").path("serial").asText()).matches("[0-9a-f]+");
+        assertThat(certs.path("bundleRoots")).isNotEmpty();
+    }
+
     static ManagedChannel plaintextChannel(InetSocketAddress address) {
         return NettyChannelBuilder.forAddress(address.getHostString(), address.getPort())
                 .usePlaintext()

@@ -2,11 +2,7 @@ package dev.palisade.proxy.sidecar;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.palisade.certs.identity.IssuedIdentity;
-import dev.palisade.certs.spiffe.SpiffeId;
 import dev.palisade.proxy.admin.AdminEndpoints;
 import dev.palisade.proxy.admin.AdminServer;
 import dev.palisade.proxy.admin.HealthServer;
@@ -56,7 +52,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -81,7 +77,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Sidecar implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(Sidecar.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SidecarConfig config;
     private final Clock clock;
@@ -480,77 +475,104 @@ public final class Sidecar implements AutoCloseable {
 
     /** {@code /config}: the xDS version, each port with its mode, protocol and policies, the mesh destinations. */
     String configJson() {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("id", config.id().toString());
-        XdsState x = xds;
-        if (x != null) {
-            root.put("xdsReady", x.client().isReady());
-            x.client().lastUpdate().ifPresent(t -> root.put("lastUpdate", t.toString()));
-            x.client().lastError().ifPresent(e -> root.put("lastError", e));
-            root.put("nacks", x.client().nackCount());
-        }
-        ProxyConfig current = holder.current().orElse(null);
-        if (current != null) {
-            root.put("version", current.version());
-            ArrayNode ports = root.putArray("inbound");
-            for (Map.Entry<Integer, InboundPort> e : new java.util.TreeMap<>(current.inbound()).entrySet()) {
-                InboundPort port = e.getValue();
-                ObjectNode p = ports.addObject();
-                p.put("port", port.port());
-                p.put("protocol", port.protocol().name());
-                p.put("mode", port.mode().name());
-                p.put("policyVersion", port.engine().version());
-                ArrayNode policies = p.putArray("policies");
-                port.engine().describe().forEach(policies::add);
+        return AdminJson.write(json -> {
+            json.writeStartObject();
+            json.writeStringField("id", config.id().toString());
+            XdsState x = xds;
+            if (x != null) {
+                json.writeBooleanField("xdsReady", x.client().isReady());
+                Optional<Instant> lastUpdate = x.client().lastUpdate();
+                if (lastUpdate.isPresent()) {
+                    json.writeStringField("lastUpdate", lastUpdate.get().toString());
+                }
+                Optional<String> lastError = x.client().lastError();
+                if (lastError.isPresent()) {
+                    json.writeStringField("lastError", lastError.get());
+                }
+                json.writeNumberField("nacks", x.client().nackCount());
             }
-            ArrayNode destinations = root.putArray("outbound");
-            current.outbound().values().stream()
-                    .sorted(java.util.Comparator.comparing(Destination::cluster))
-                    .forEach(d -> destinations
-                            .addObject()
-                            .put("cluster", d.cluster())
-                            .put("address", address(d.address()))
-                            .put("expectedPeer", d.expectedPeer().toString()));
-        }
-        root.put("outsideMesh", config.outsideMesh().name());
-        FlowLogSink f = flowLog;
-        if (f != null) {
-            root.putObject("flowLog")
-                    .put("queueDepth", f.queueDepth())
-                    .put("dropped", f.dropped())
-                    .put("shipped", f.shipped())
-                    .put("lost", f.lost())
-                    .put("shipFailures", f.shipFailures());
-        }
-        return root.toPrettyString();
+            ProxyConfig current = holder.current().orElse(null);
+            if (current != null) {
+                json.writeStringField("version", current.version());
+                json.writeArrayFieldStart("inbound");
+                for (InboundPort port : new java.util.TreeMap<>(current.inbound()).values()) {
+                    json.writeStartObject();
+                    json.writeNumberField("port", port.port());
+                    json.writeStringField("protocol", port.protocol().name());
+                    json.writeStringField("mode", port.mode().name());
+                    json.writeStringField("policyVersion", port.engine().version());
+                    json.writeArrayFieldStart("policies");
+                    for (String policy : port.engine().describe()) {
+                        json.writeString(policy);
+                    }
+                    json.writeEndArray();
+                    json.writeEndObject();
+                }
+                json.writeEndArray();
+                json.writeArrayFieldStart("outbound");
+                for (Destination d : current.outbound().values().stream()
+                        .sorted(java.util.Comparator.comparing(Destination::cluster))
+                        .toList()) {
+                    json.writeStartObject();
+                    json.writeStringField("cluster", d.cluster());
+                    json.writeStringField("address", address(d.address()));
+                    json.writeStringField("expectedPeer", d.expectedPeer().toString());
+                    json.writeEndObject();
+                }
+                json.writeEndArray();
+            }
+            json.writeStringField("outsideMesh", config.outsideMesh().name());
+            FlowLogSink f = flowLog;
+            if (f != null) {
+                json.writeObjectFieldStart("flowLog");
+                json.writeNumberField("queueDepth", f.queueDepth());
+                json.writeNumberField("dropped", f.dropped());
+                json.writeNumberField("shipped", f.shipped());
+                json.writeNumberField("lost", f.lost());
+                json.writeNumberField("shipFailures", f.shipFailures());
+                json.writeEndObject();
+            }
+            json.writeEndObject();
+        });
     }
 
     /** {@code /certs}: the SVID (SPIFFE ID, serial, validity) and the roots of the trust bundles. */
     String certsJson() {
-        ObjectNode root = JSON.createObjectNode();
-        WorkloadIdentity id = identity;
-        IssuedIdentity issued = id == null ? null : id.current().orElse(null);
-        if (id != null && issued != null) {
-            X509Certificate leaf = issued.svid().leaf();
-            SpiffeId spiffeId = issued.svid().id();
-            ObjectNode svid = root.putObject("svid");
-            svid.put("spiffeId", spiffeId.toString());
-            svid.put("serial", HexFormat.of().formatHex(leaf.getSerialNumber().toByteArray()));
-            svid.put("notBefore", leaf.getNotBefore().toInstant().toString());
-            svid.put("notAfter", leaf.getNotAfter().toInstant().toString());
-            id.lastRenewal().ifPresent(t -> svid.put("lastRenewal", t.toString()));
-            ArrayNode roots = root.putArray("bundleRoots");
-            for (X509Certificate r : issued.bundles().bundles().stream()
-                    .flatMap(b -> b.roots().stream())
-                    .toList()) {
-                roots.addObject()
-                        .put("subject", r.getSubjectX500Principal().getName())
-                        .put("notAfter", r.getNotAfter().toInstant().toString())
-                        .put(
-                                "serial",
-                                HexFormat.of().formatHex(r.getSerialNumber().toByteArray()));
+        return AdminJson.write(json -> {
+            json.writeStartObject();
+            WorkloadIdentity id = identity;
+            IssuedIdentity issued = id == null ? null : id.current().orElse(null);
+            if (id != null && issued != null) {
+                X509Certificate leaf = issued.svid().leaf();
+                json.writeObjectFieldStart("svid");
+                json.writeStringField("spiffeId", issued.svid().id().toString());
+                json.writeStringField(
+                        "serial",
+                        HexFormat.of().formatHex(leaf.getSerialNumber().toByteArray()));
+                json.writeStringField(
+                        "notBefore", leaf.getNotBefore().toInstant().toString());
+                json.writeStringField("notAfter", leaf.getNotAfter().toInstant().toString());
+                Optional<Instant> lastRenewal = id.lastRenewal();
+                if (lastRenewal.isPresent()) {
+                    json.writeStringField("lastRenewal", lastRenewal.get().toString());
+                }
+                json.writeEndObject();
+                json.writeArrayFieldStart("bundleRoots");
+                for (X509Certificate r : issued.bundles().bundles().stream()
+                        .flatMap(b -> b.roots().stream())
+                        .toList()) {
+                    json.writeStartObject();
+                    json.writeStringField("subject", r.getSubjectX500Principal().getName());
+                    json.writeStringField(
+                            "notAfter", r.getNotAfter().toInstant().toString());
+                    json.writeStringField(
+                            "serial",
+                            HexFormat.of().formatHex(r.getSerialNumber().toByteArray()));
+                    json.writeEndObject();
+                }
+                json.writeEndArray();
             }
-        }
-        return root.toPrettyString();
+            json.writeEndObject();
+        });
     }
 }
