@@ -58,12 +58,33 @@ public final class Palisade implements Callable<Integer> {
             WaitReadyCommand.class,
             HelpCommand.class);
 
+    static final String NETTY_JFR = "io.netty.jfr.enabled";
+
     /** Runs the command line and exits the JVM with its exit code. */
     public static void main(String[] args) {
+        defaultSystemProperties();
         if (args.length > 0 && args[0].equals("proxy")) {
             warmUpTls();
         }
         System.exit(forArguments(args).execute(args));
+    }
+
+    /**
+     * System properties whose library defaults Palisade changes, each only where the command line did not set it.
+     * Must run before the first Netty class is initialised.
+     *
+     * <ul>
+     *   <li>{@code io.netty.jfr.enabled=false}: Netty's own JFR events (its buffer allocator's), which no Palisade
+     *       command records. Registering them loads about 200 classes into every process (the event classes, the JDK's
+     *       JFR metadata and reflection accessors) and puts an is-enabled check on each buffer allocation.
+     *       {@code -Dio.netty.jfr.enabled=true} brings them back; JFR recordings of the JVM's own events work either
+     *       way.
+     * </ul>
+     */
+    static void defaultSystemProperties() {
+        if (System.getProperty(NETTY_JFR) == null) {
+            System.setProperty(NETTY_JFR, "false");
+        }
     }
 
     /**

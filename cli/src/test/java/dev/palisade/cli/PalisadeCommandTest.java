@@ -20,6 +20,26 @@ class PalisadeCommandTest {
     private final CommandRunner cli = new CommandRunner();
 
     @Test
+    void nettysJfrProbeDefaultsToOffButAnExplicitSettingWins() {
+        String before = System.getProperty(Palisade.NETTY_JFR);
+        try {
+            System.clearProperty(Palisade.NETTY_JFR);
+            Palisade.defaultSystemProperties();
+            assertThat(System.getProperty(Palisade.NETTY_JFR)).isEqualTo("false");
+
+            System.setProperty(Palisade.NETTY_JFR, "true");
+            Palisade.defaultSystemProperties();
+            assertThat(System.getProperty(Palisade.NETTY_JFR)).isEqualTo("true");
+        } finally {
+            if (before == null) {
+                System.clearProperty(Palisade.NETTY_JFR);
+            } else {
+                System.setProperty(Palisade.NETTY_JFR, before);
+            }
+        }
+    }
+
+    @Test
     void helpListsTheVersionAndCertsCommands() {
         assertThat(cli.run("--help")).isZero();
 

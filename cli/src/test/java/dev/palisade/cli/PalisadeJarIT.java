@@ -105,9 +105,32 @@ class PalisadeJarIT {
         assertThat(foreign.exitCode()).as("a leaf is no bundle: " + foreign).isEqualTo(2);
     }
 
+    @Test
+    void nettysFlightRecorderEventsAreOffUnlessAskedFor() throws Exception {
+        Path off = dir.resolve("classes-default.log");
+        Result byDefault = run(List.of("-Xlog:class+load=info:file=" + off), "version");
+        assertThat(byDefault.exitCode()).as(byDefault.toString()).isZero();
+        String loaded = Files.readString(off, StandardCharsets.UTF_8);
+        assertThat(loaded)
+                .as("Netty was initialised, so its probe had its chance")
+                .contains("io.netty.util.internal.PlatformDependent ");
+        assertThat(loaded).doesNotContain("io.netty.buffer.AllocateBufferEvent ", "jdk.jfr.Category ");
+
+        Path on = dir.resolve("classes-on.log");
+        Result askedFor = run(List.of("-Dio.netty.jfr.enabled=true", "-Xlog:class+load=info:file=" + on), "version");
+        assertThat(askedFor.exitCode()).as(askedFor.toString()).isZero();
+        assertThat(Files.readString(on, StandardCharsets.UTF_8))
+                .contains("io.netty.buffer.AllocateBufferEvent ", "jdk.jfr.Category ");
+    }
+
     private Result run(String... args) throws IOException, InterruptedException {
+        return run(List.of(), args);
+    }
+
+    private Result run(List<String> jvmOptions, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
         command.add("-jar");
         command.add(JAR.toString());
         command.addAll(List.of(args));
