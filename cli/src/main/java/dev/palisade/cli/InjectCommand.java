@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -193,6 +194,14 @@ final class InjectCommand implements Callable<Integer> {
                         + " pods override it with the annotation palisade.dev/log-level.")
         private String proxyLogLevel;
 
+        @Option(
+                names = "--proxy-jvm-options",
+                paramLabel = "OPTIONS",
+                description = "The proxy JVM's options, separated by spaces, or none for the JVM's defaults; given to"
+                        + " the proxy as JDK_JAVA_OPTIONS (default: the flags perf/run measures, see"
+                        + " injector/README.md).")
+        private Optional<String> proxyJvmOptions = Optional.empty();
+
         /**
          * The injection settings.
          *
@@ -215,7 +224,15 @@ final class InjectCommand implements Callable<Integer> {
                     .proxyResources(new ContainerResources(
                             proxyCpu, proxyMemory, limit(proxyCpuLimit), limit(proxyMemoryLimit)))
                     .logLevel(proxyLogLevel)
+                    .proxyJvmOptions(proxyJvmOptions
+                            .map(InjectionOptions::jvmOptions)
+                            .orElse(InjectionConfig.DEFAULT_PROXY_JVM_OPTIONS))
                     .build();
+        }
+
+        private static List<String> jvmOptions(String value) {
+            String trimmed = value.strip();
+            return trimmed.equals("none") ? List.of() : List.of(trimmed.split("\\s+"));
         }
 
         private static Optional<String> limit(String value) {

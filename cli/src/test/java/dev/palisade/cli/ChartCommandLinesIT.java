@@ -37,7 +37,8 @@ class ChartCommandLinesIT {
                         "mesh.certificateTtl", "12h",
                         "webhook.failurePolicy", "Ignore",
                         "flowLogs.otlp.endpoint", "http://otel-collector.observability:4318",
-                        "flowLogs.otlp.queueSize", "65536"));
+                        "flowLogs.otlp.queueSize", "65536",
+                        "proxy.jvmOptions", "-Xmx96m -XX:+UseSerialGC"));
     }
 
     @ParameterizedTest
@@ -57,6 +58,18 @@ class ChartCommandLinesIT {
         // The check above can fail: an unknown flag does not parse.
         assertThatCode(() -> Palisade.newCommandLine().parseArgs("control-plane", "--kubernetes", "--no-such-flag"))
                 .isInstanceOf(CommandLine.UnmatchedArgumentException.class);
+    }
+
+    @Test
+    void theProxyJvmOptionsReachTheWebhookAsOneArgumentOnlyWhenSet() throws Exception {
+        assertThat(palisadeCommandLines(template(Map.of())))
+                .allSatisfy(args -> assertThat(args).noneMatch(a -> a.startsWith("--proxy-jvm-options")));
+
+        List<List<String>> set = palisadeCommandLines(template(Map.of("proxy.jvmOptions", "-Xmx96m -XX:+UseSerialGC")));
+        assertThat(set)
+                .filteredOn(args -> args.get(0).equals("webhook"))
+                .singleElement()
+                .satisfies(args -> assertThat(args).contains("--proxy-jvm-options=-Xmx96m -XX:+UseSerialGC"));
     }
 
     private static String template(Map<String, String> values) {

@@ -4,12 +4,14 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.palisade.injector.mutate.InjectionConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -123,11 +125,27 @@ class PalisadeJarIT {
                 .contains("io.netty.buffer.AllocateBufferEvent ", "jdk.jfr.Category ");
     }
 
+    @Test
+    void theInjectorsJvmOptionsAreAcceptedByThisJvm() throws Exception {
+        // What an injected proxy container's environment holds: the java launcher reads the variable itself.
+        String options = String.join(" ", InjectionConfig.DEFAULT_PROXY_JVM_OPTIONS);
+        Result result = run(Map.of("JDK_JAVA_OPTIONS", options), List.of(), "version");
+
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        assertThat(result.err()).contains("Picked up JDK_JAVA_OPTIONS: " + options);
+        assertThat(result.err()).doesNotContain("warning", "Unrecognized", "Error");
+    }
+
     private Result run(String... args) throws IOException, InterruptedException {
-        return run(List.of(), args);
+        return run(Map.of(), List.of(), args);
     }
 
     private Result run(List<String> jvmOptions, String... args) throws IOException, InterruptedException {
+        return run(Map.of(), jvmOptions, args);
+    }
+
+    private Result run(Map<String, String> env, List<String> jvmOptions, String... args)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
@@ -136,10 +154,10 @@ class PalisadeJarIT {
         command.addAll(List.of(args));
         Path out = Files.createTempFile(dir, "out", ".txt");
         Path err = Files.createTempFile(dir, "err", ".txt");
-        Process process = new ProcessBuilder(command)
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile())
-                .start();
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().putAll(env);
+        Process process = builder.start();
         process.getOutputStream().close();
         if (!process.waitFor(PROCESS_TIMEOUT_SECONDS, SECONDS)) {
             process.destroyForcibly().waitFor();

@@ -27,6 +27,8 @@ import java.util.Set;
  * @param proxyResources the proxy's requests and limits before annotation overrides
  * @param initResources the iptables init container's requests and limits
  * @param logLevel the proxy's default log level, one of {@link PodAnnotations#LOG_LEVELS}
+ * @param proxyJvmOptions the proxy JVM's options, given to it as {@code JDK_JAVA_OPTIONS} (which every {@code java}
+ *     launcher of JDK 9 and later reads, whatever script the image wraps it in); empty for the JVM's own defaults
  * @param tokenAudience the audience of the projected ServiceAccount token the proxy presents to the control plane
  * @param tokenExpirationSeconds that token's lifetime; the kubelet refreshes it at 80% (Kubernetes requires >= 600)
  * @param proxyReadyTimeoutSeconds how long, on clusters without native sidecars, the app waits for the proxy to be ready
@@ -45,12 +47,55 @@ public record InjectionConfig(
         ContainerResources proxyResources,
         ContainerResources initResources,
         String logLevel,
+        List<String> proxyJvmOptions,
         String tokenAudience,
         long tokenExpirationSeconds,
         int proxyReadyTimeoutSeconds) {
 
     public static final String DEFAULT_CONTROL_PLANE = "palisade-control-plane.palisade-system.svc:15012";
     public static final String DEFAULT_MESH_NAMESPACE = "palisade-system";
+
+    /**
+     * The sidecar JVM's options: the ones {@code perf/run} measures (perf/README.md, "Sidecar JVM flags"). A fixed
+     * 48 MiB heap with a 16 MiB young generation and the serial collector (two threads of work on a small heap need no
+     * parallel collector), the C1 compiler only (C2 costs about 12 MiB more and was still compiling after 11 s of
+     * load), small thread stacks, capped code cache, metaspace and direct memory, and Netty's pooled allocator with two
+     * direct arenas and no heap arenas.
+     */
+    public static final List<String> DEFAULT_PROXY_JVM_OPTIONS = List.of(
+            "-Xms48m",
+            "-Xmx48m",
+            "-Xmn16m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-Xss256k",
+            "-XX:ReservedCodeCacheSize=32m",
+            "-XX:MaxMetaspaceSize=96m",
+            "-XX:MaxDirectMemorySize=32m",
+            "-Dio.netty.allocator.numHeapArenas=0",
+            "-Dio.netty.allocator.numDirectArenas=2");
+
+    /**
+     * Options that the {@code java} launcher refuses in {@code JDK_JAVA_OPTIONS}: those that name what to run and those
+     * that make it exit without running it.
+     */
+    private static final Set<String> LAUNCHER_ONLY_OPTIONS = Set.of(
+            "-jar",
+            "-m",
+            "--module",
+            "-version",
+            "--version",
+            "-h",
+            "-help",
+            "--help",
+            "-?",
+            "-X",
+            "--help-extra",
+            "--dry-run",
+            "--list-modules",
+            "-d",
+            "--describe-module",
+            "--validate-modules");
 
     private static final Set<String> PULL_POLICIES = Set.of("Always", "IfNotPresent", "Never");
 
@@ -87,6 +132,10 @@ public record InjectionConfig(
         if (!PodAnnotations.LOG_LEVELS.contains(logLevel)) {
             throw new IllegalArgumentException("logLevel: " + logLevel + " (expected: one of "
                     + String.join(", ", PodAnnotations.LOG_LEVELS) + ")");
+        }
+        proxyJvmOptions = List.copyOf(requireNonNull(proxyJvmOptions, "proxyJvmOptions"));
+        for (String option : proxyJvmOptions) {
+            verifyJvmOption(option);
         }
         if (requireNonNull(tokenAudience, "tokenAudience").isBlank()) {
             throw new IllegalArgumentException("tokenAudience: empty");
@@ -125,6 +174,7 @@ public record InjectionConfig(
                 .proxyResources(proxyResources)
                 .initResources(initResources)
                 .logLevel(logLevel)
+                .proxyJvmOptions(proxyJvmOptions)
                 .tokenAudience(tokenAudience)
                 .tokenExpirationSeconds(tokenExpirationSeconds)
                 .proxyReadyTimeoutSeconds(proxyReadyTimeoutSeconds);
@@ -139,6 +189,19 @@ public record InjectionConfig(
             return PortList.parse(address.substring(colon + 1)).size() == 1;
         } catch (IllegalArgumentException e) {
             return false;
+        }
+    }
+
+    private static void verifyJvmOption(String option) {
+        if (!option.startsWith("-") || option.length() == 1 || option.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("proxyJvmOptions: '" + option
+                    + "' (expected: JVM options such as -Xmx48m, separated by spaces, none of them containing one)");
+        }
+        String name =
+                option.contains("=") && option.startsWith("--") ? option.substring(0, option.indexOf('=')) : option;
+        if (LAUNCHER_ONLY_OPTIONS.contains(name)) {
+            throw new IllegalArgumentException("proxyJvmOptions: '" + option
+                    + "' (expected: options of the JVM, not of what it runs: the container's command runs the proxy)");
         }
     }
 
@@ -162,6 +225,7 @@ public record InjectionConfig(
         private ContainerResources proxyResources = ContainerResources.PROXY_DEFAULTS;
         private ContainerResources initResources = ContainerResources.INIT_DEFAULTS;
         private String logLevel = "info";
+        private List<String> proxyJvmOptions = DEFAULT_PROXY_JVM_OPTIONS;
         private String tokenAudience = "palisade";
         private long tokenExpirationSeconds = 3600;
         private int proxyReadyTimeoutSeconds = 120;
@@ -228,6 +292,11 @@ public record InjectionConfig(
             return this;
         }
 
+        public Builder proxyJvmOptions(List<String> proxyJvmOptions) {
+            this.proxyJvmOptions = requireNonNull(proxyJvmOptions, "proxyJvmOptions");
+            return this;
+        }
+
         public Builder tokenAudience(String tokenAudience) {
             this.tokenAudience = requireNonNull(tokenAudience, "tokenAudience");
             return this;
@@ -257,6 +326,7 @@ public record InjectionConfig(
                     proxyResources,
                     initResources,
                     logLevel,
+                    proxyJvmOptions,
                     tokenAudience,
                     tokenExpirationSeconds,
                     proxyReadyTimeoutSeconds);

@@ -3,8 +3,13 @@ package dev.palisade.injector.mutate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,6 +35,21 @@ class InjectionConfigTest {
                 bad("port 0", b -> b.inboundPort(0), "inboundPort: 0"),
                 bad("same ports", b -> b.adminPort(15021), "four different ports"),
                 bad("log level", b -> b.logLevel("chatty"), "logLevel: chatty"),
+                bad(
+                        "JVM option without a dash",
+                        b -> b.proxyJvmOptions(List.of("Xmx48m")),
+                        "proxyJvmOptions: 'Xmx48m'"),
+                bad("empty JVM option", b -> b.proxyJvmOptions(List.of("")), "proxyJvmOptions: ''"),
+                bad(
+                        "JVM option with a space",
+                        b -> b.proxyJvmOptions(List.of("-Dx=a b")),
+                        "proxyJvmOptions: '-Dx=a b'"),
+                bad("a jar to run", b -> b.proxyJvmOptions(List.of("-jar")), "proxyJvmOptions: '-jar'"),
+                bad(
+                        "a module to run",
+                        b -> b.proxyJvmOptions(List.of("--module=x/y")),
+                        "proxyJvmOptions: '--module=x/y' (expected: options of the JVM"),
+                bad("version only", b -> b.proxyJvmOptions(List.of("-version")), "proxyJvmOptions: '-version'"),
                 bad("short token", b -> b.tokenExpirationSeconds(60), "tokenExpirationSeconds: 60"),
                 bad("ready timeout", b -> b.proxyReadyTimeoutSeconds(0), "proxyReadyTimeoutSeconds: 0"));
     }
@@ -57,6 +77,16 @@ class InjectionConfigTest {
     }
 
     @Test
+    void theDefaultJvmOptionsAreTheOnesPerfRunMeasures() throws Exception {
+        String script = Files.readString(Path.of("../perf/run")); // surefire runs in injector/
+        Matcher line =
+                Pattern.compile("(?m)^sidecar_opts_default=\"([^\"]*)\"$").matcher(script);
+        assertThat(line.find()).as("perf/run declares sidecar_opts_default").isTrue();
+
+        assertThat(List.of(line.group(1).split(" "))).isEqualTo(InjectionConfig.DEFAULT_PROXY_JVM_OPTIONS);
+    }
+
+    @Test
     void defaultsAreTheDesignsPorts() {
         InjectionConfig config = InjectionConfig.builder().image("img:1").build();
 
@@ -66,6 +96,9 @@ class InjectionConfigTest {
         assertThat(config.adminPort()).isEqualTo(15000);
         assertThat(config.healthPort()).isEqualTo(15021);
         assertThat(config.proxyUid()).isEqualTo(1337);
+        assertThat(config.proxyJvmOptions())
+                .isEqualTo(InjectionConfig.DEFAULT_PROXY_JVM_OPTIONS)
+                .contains("-Xmx48m");
         assertThat(config.systemNamespaces())
                 .containsExactly("kube-system", "kube-public", "kube-node-lease", "palisade-system");
     }

@@ -442,7 +442,9 @@ class SidecarInjectorTest {
                         "PALISADE_OUTBOUND_PORT",
                         "PALISADE_ADMIN_PORT",
                         "PALISADE_HEALTH_PORT",
-                        "PALISADE_DATA_DIR");
+                        "PALISADE_DATA_DIR",
+                        "JDK_JAVA_OPTIONS",
+                        "MALLOC_ARENA_MAX");
         assertThat(env(proxy, "POD_NAME").getValueFrom().getFieldRef().getFieldPath())
                 .isEqualTo("metadata.name");
         assertThat(env(proxy, "POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath())
@@ -453,6 +455,11 @@ class SidecarInjectorTest {
                 .isEqualTo("palisade-control-plane.palisade-system.svc:15012");
         assertThat(env(proxy, "PALISADE_TOKEN_FILE").getValue()).isEqualTo("/var/run/secrets/palisade/tokens/token");
         assertThat(env(proxy, "PALISADE_LOG_LEVEL").getValue()).isEqualTo("info");
+        // The JVM flags perf/run measures, read by the java launcher whatever wraps it in the image.
+        assertThat(env(proxy, "JDK_JAVA_OPTIONS").getValue())
+                .isEqualTo(String.join(" ", InjectionConfig.DEFAULT_PROXY_JVM_OPTIONS))
+                .contains("-Xmx48m", "-XX:+UseSerialGC");
+        assertThat(env(proxy, "MALLOC_ARENA_MAX").getValue()).isEqualTo("2");
         // The control plane is verified before the first SVID with the mesh's trust bundle and trust domain, both
         // from the ConfigMap the control plane keeps in every meshed namespace.
         assertThat(env(proxy, "PALISADE_CA_BUNDLE").getValue()).isEqualTo("/var/run/palisade/ca/bundle.pem");
@@ -527,6 +534,18 @@ class SidecarInjectorTest {
 
         assertThat(injected.getSpec().getVolumes().stream().map(Volume::getName))
                 .containsExactly("config", "palisade-token", "palisade-ca-root", "palisade-data", "palisade-tmp");
+    }
+
+    @Test
+    void withoutJvmOptionsTheProxyGetsTheJvmsOwnDefaults() {
+        SidecarInjector plain = new SidecarInjector(
+                CONFIG.toBuilder().proxyJvmOptions(List.of()).build());
+        InjectionResult result = plain.inject(pod(DEPLOYMENT_POD), SELECTED_130);
+
+        Container proxy = proxy(((InjectionResult.Injected) result).pod());
+        assertThat(proxy.getEnv().stream().map(EnvVar::getName))
+                .doesNotContain("JDK_JAVA_OPTIONS")
+                .contains("MALLOC_ARENA_MAX");
     }
 
     private static Pod inject(String yaml, PodContext context) {

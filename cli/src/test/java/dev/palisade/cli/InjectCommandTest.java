@@ -1,0 +1,66 @@
+package dev.palisade.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code palisade inject}'s JVM options for the proxy: the flag, its {@code none}, and a bad value. */
+class InjectCommandTest {
+    private static final String DEPLOYMENT =
+            """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web, namespace: shop}
+            spec:
+              selector: {matchLabels: {app: web}}
+              template:
+                metadata: {labels: {app: web}}
+                spec:
+                  containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]
+            """;
+
+    @TempDir
+    Path dir;
+
+    private Path manifest;
+    private final CommandRunner palisade = new CommandRunner("inject", "--quiet");
+
+    @BeforeEach
+    void writeManifest() throws Exception {
+        manifest = Files.writeString(dir.resolve("web.yaml"), DEPLOYMENT);
+    }
+
+    @Test
+    void aBadJvmOptionIsRefusedByName() {
+        assertThat(palisade.run("-f", manifest.toString(), "--proxy-jvm-options", "-Xmx64m Xss256k"))
+                .isEqualTo(2);
+        assertThat(palisade.err()).contains("invalid injection setting: proxyJvmOptions: 'Xss256k'");
+        assertThat(palisade.out()).isEmpty();
+    }
+
+    @Test
+    void theSidecarFlagsAreTheDefault() {
+        assertThat(palisade.run("-f", manifest.toString())).as(palisade.err()).isZero();
+        assertThat(palisade.out())
+                .containsPattern(
+                        "name: \"?JDK_JAVA_OPTIONS\"?\\s+value: \"?-Xms48m -Xmx48m -Xmn16m -XX:\\+UseSerialGC");
+    }
+
+    @Test
+    void theFlagReplacesThemAndNoneDropsThem() {
+        assertThat(palisade.run("-f", manifest.toString(), "--proxy-jvm-options", " -Xmx96m  -XX:+UseSerialGC "))
+                .as(palisade.err())
+                .isZero();
+        assertThat(palisade.out()).containsPattern("value: \"?-Xmx96m -XX:\\+UseSerialGC\"?\\n");
+        palisade.reset();
+
+        assertThat(palisade.run("-f", manifest.toString(), "--proxy-jvm-options", "none"))
+                .as(palisade.err())
+                .isZero();
+        assertThat(palisade.out()).contains("palisade-proxy").doesNotContain("JDK_JAVA_OPTIONS");
+    }
+}
