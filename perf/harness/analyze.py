@@ -130,7 +130,8 @@ def report(path):
     w(f"- Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['kernel']}, load average at start "
       f"{machine['loadavg']}, at end {rates.get('loadavg_end', '?')} (shared, noisy: read the ratios, not the "
       f"absolute figures).")
-    w(f"- JVM: {machine['java']}. Sidecar flags: `{machine['sidecar_opts']}`.")
+    w(f"- JVM: {machine['java']}. Sidecar flags: `{machine['sidecar_opts']}`."
+      + (f" Control plane flags: `{machine['cp_opts']}`." if machine.get('cp_opts') else ""))
     if cds is not None:
         w("- Sidecars started through `./palisade`; class data sharing archive: "
           + {"off": "none (PERF_CDS=0)",
