@@ -31,7 +31,7 @@ import java.util.function.Consumer;
  *   <li>Each entry is one log entry: an HTTP record (protocol not TCP) in {@code http_logs}, a TCP record, a checkpoint
  *       or a gap in {@code tcp_logs}. A message holds one kind, so consecutive runs of a kind share one message and
  *       the stream keeps chain order.
- *   <li>{@code common_properties.filter_state_objects["}{@value #ENTRY_KEY}{@code "]} = {@code Any.pack(entry)} is the
+ *   <li>{@code common_properties.filter_state_objects["}{@value #ENTRY_KEY}{@code "]} = the entry as an {@code Any} is the
  *       authoritative content; start time, addresses, method, authority, path and response code are filled too, for
  *       readers that know only Envoy's fields.
  * </ul>
@@ -42,6 +42,10 @@ final class AlsMessages {
 
     /** The filter-state key that carries the entry. */
     static final String ENTRY_KEY = "dev.palisade.flowlog.v1.Entry";
+
+    /** {@code Any}'s type URL for an {@link Entry}, as {@code Any.pack} writes it; built once, not once per entry. */
+    static final String ENTRY_TYPE_URL =
+            "type.googleapis.com/" + Entry.getDescriptor().getFullName();
 
     /** Entries per message at most: keeps a message far below gRPC's 4 MiB default limit (checkpoints are ~2 KiB). */
     static final int MAX_ENTRIES_PER_MESSAGE = 100;
@@ -141,7 +145,13 @@ final class AlsMessages {
     }
 
     private static AccessLogCommon common(Entry entry) {
-        AccessLogCommon.Builder common = AccessLogCommon.newBuilder().putFilterStateObjects(ENTRY_KEY, Any.pack(entry));
+        AccessLogCommon.Builder common = AccessLogCommon.newBuilder()
+                .putFilterStateObjects(
+                        ENTRY_KEY,
+                        Any.newBuilder()
+                                .setTypeUrl(ENTRY_TYPE_URL)
+                                .setValue(entry.toByteString())
+                                .build());
         if (entry.hasRecord()) {
             FlowRecord r = entry.getRecord();
             long nanos = r.getStartUnixNanos();

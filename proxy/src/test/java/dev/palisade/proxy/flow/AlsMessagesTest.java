@@ -3,6 +3,7 @@ package dev.palisade.proxy.flow;
 import static dev.palisade.proxy.flow.FlowFixtures.SIDECAR;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Any;
 import dev.palisade.flowlog.v1.Checkpoint;
 import dev.palisade.flowlog.v1.Entry;
 import dev.palisade.flowlog.v1.Gap;
@@ -43,6 +44,19 @@ class AlsMessagesTest {
 
     private static Entry entry(AccessLogCommon common) throws Exception {
         return common.getFilterStateObjectsOrThrow(AlsMessages.ENTRY_KEY).unpack(Entry.class);
+    }
+
+    @Test
+    void theEntrysTypeUrlIsTheOneAnyPackWrites() {
+        Entry entry = record(3);
+        assertThat(AlsMessages.ENTRY_TYPE_URL).isEqualTo(Any.pack(entry).getTypeUrl());
+        StreamAccessLogsMessage message =
+                AlsMessages.of(SIDECAR, List.of(entry)).get(0);
+        AccessLogCommon common = AlsMessages.isHttp(entry)
+                ? message.getHttpLogs().getLogEntry(0).getCommonProperties()
+                : message.getTcpLogs().getLogEntry(0).getCommonProperties();
+        Any carried = common.getFilterStateObjectsOrThrow(AlsMessages.ENTRY_KEY);
+        assertThat(carried).isEqualTo(Any.pack(entry));
     }
 
     @Test
