@@ -1,12 +1,11 @@
 package dev.palisade.proxy.inbound;
 
 import io.netty.handler.codec.http.HttpHeaders;
-import java.util.UUID;
 
 /**
  * The request id of an exchange: the peer's {@code X-Request-Id} when it has a sane one (1 to 128 printable ASCII
- * characters, no space: it goes into flow records and the app's logs), else a new random UUID. Exactly one is
- * forwarded to the app and answered in local responses.
+ * characters, no space: it goes into flow records and the app's logs), else a new random UUID ({@link RandomUuids}).
+ * Exactly one is forwarded to the app and answered in local responses.
  */
 final class RequestIds {
 
@@ -22,7 +21,7 @@ final class RequestIds {
                 return id;
             }
         }
-        return UUID.randomUUID().toString();
+        return RandomUuids.next().toString();
     }
 
     static boolean isAcceptable(String id) {
