@@ -12,7 +12,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -198,8 +197,9 @@ final class InjectCommand implements Callable<Integer> {
                 names = "--proxy-jvm-options",
                 paramLabel = "OPTIONS",
                 description = "The proxy JVM's options, separated by spaces, or none for the JVM's defaults; given to"
-                        + " the proxy as JDK_JAVA_OPTIONS (default: the flags perf/run measures, see"
-                        + " injector/README.md).")
+                        + " the proxy as JDK_JAVA_OPTIONS (default, and when empty: the flags perf/run measures,"
+                        + " see injector/README.md); pods override them with the annotation"
+                        + " palisade.dev/proxy-jvm-options.")
         private Optional<String> proxyJvmOptions = Optional.empty();
 
         /**
@@ -225,14 +225,10 @@ final class InjectCommand implements Callable<Integer> {
                             proxyCpu, proxyMemory, limit(proxyCpuLimit), limit(proxyMemoryLimit)))
                     .logLevel(proxyLogLevel)
                     .proxyJvmOptions(proxyJvmOptions
-                            .map(InjectionOptions::jvmOptions)
+                            .filter(value -> !value.isBlank()) // an empty chart value: the default
+                            .map(InjectionConfig::parseJvmOptions)
                             .orElse(InjectionConfig.DEFAULT_PROXY_JVM_OPTIONS))
                     .build();
-        }
-
-        private static List<String> jvmOptions(String value) {
-            String trimmed = value.strip();
-            return trimmed.equals("none") ? List.of() : List.of(trimmed.split("\\s+"));
         }
 
         private static Optional<String> limit(String value) {

@@ -43,8 +43,10 @@ class InjectCommandTest {
     }
 
     @Test
-    void theSidecarFlagsAreTheDefault() {
-        assertThat(palisade.run("-f", manifest.toString())).as(palisade.err()).isZero();
+    void theSidecarFlagsAreTheDefaultAlsoForAnEmptyValue() {
+        assertThat(palisade.run("-f", manifest.toString(), "--proxy-jvm-options", " "))
+                .as(palisade.err())
+                .isZero();
         assertThat(palisade.out())
                 .containsPattern(
                         "name: \"?JDK_JAVA_OPTIONS\"?\\s+value: \"?-Xms48m -Xmx48m -Xmn16m -XX:\\+UseSerialGC");

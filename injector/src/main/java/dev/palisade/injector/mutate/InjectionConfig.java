@@ -28,7 +28,8 @@ import java.util.Set;
  * @param initResources the iptables init container's requests and limits
  * @param logLevel the proxy's default log level, one of {@link PodAnnotations#LOG_LEVELS}
  * @param proxyJvmOptions the proxy JVM's options, given to it as {@code JDK_JAVA_OPTIONS} (which every {@code java}
- *     launcher of JDK 9 and later reads, whatever script the image wraps it in); empty for the JVM's own defaults
+ *     launcher of JDK 9 and later reads, whatever script the image wraps it in); empty for the JVM's own defaults; a
+ *     pod's {@link PodAnnotations#PROXY_JVM_OPTIONS} replaces them
  * @param tokenAudience the audience of the projected ServiceAccount token the proxy presents to the control plane
  * @param tokenExpirationSeconds that token's lifetime; the kubelet refreshes it at 80% (Kubernetes requires >= 600)
  * @param proxyReadyTimeoutSeconds how long, on clusters without native sidecars, the app waits for the proxy to be ready
@@ -59,8 +60,9 @@ public record InjectionConfig(
      * The sidecar JVM's options: the ones {@code perf/run} measures (perf/README.md, "Sidecar JVM flags"). A fixed
      * 48 MiB heap with a 16 MiB young generation and the serial collector (two threads of work on a small heap need no
      * parallel collector), the C1 compiler only (C2 costs about 12 MiB more and was still compiling after 11 s of
-     * load), small thread stacks, capped code cache, metaspace and direct memory, and Netty's pooled allocator with two
-     * direct arenas and no heap arenas.
+     * load), small thread stacks, and capped code cache, metaspace and direct memory. The two arena settings shape
+     * Netty's pooled allocator, which only the gRPC channels (xDS, identity, flow-log shipping) use: the data path uses
+     * Netty 4.2's default adaptive allocator.
      */
     public static final List<String> DEFAULT_PROXY_JVM_OPTIONS = List.of(
             "-Xms48m",
@@ -76,15 +78,18 @@ public record InjectionConfig(
             "-Dio.netty.allocator.numDirectArenas=2");
 
     /**
-     * Options that the {@code java} launcher refuses in {@code JDK_JAVA_OPTIONS}: those that name what to run and those
-     * that make it exit without running it.
+     * Options that stop the proxy from running: those the {@code java} launcher refuses in {@code JDK_JAVA_OPTIONS}
+     * (they name what to run, or print and exit) and those it accepts but that make the JVM print or dump something and
+     * exit.
      */
-    private static final Set<String> LAUNCHER_ONLY_OPTIONS = Set.of(
+    private static final Set<String> NOT_RUNNING_OPTIONS = Set.of(
             "-jar",
             "-m",
             "--module",
             "-version",
             "--version",
+            "-fullversion",
+            "--full-version",
             "-h",
             "-help",
             "--help",
@@ -95,7 +100,8 @@ public record InjectionConfig(
             "--list-modules",
             "-d",
             "--describe-module",
-            "--validate-modules");
+            "--validate-modules",
+            "-Xshare:dump");
 
     private static final Set<String> PULL_POLICIES = Set.of("Always", "IfNotPresent", "Never");
 
@@ -192,16 +198,42 @@ public record InjectionConfig(
         }
     }
 
+    /**
+     * Parses JVM options as {@code --proxy-jvm-options} and the {@code palisade.dev/proxy-jvm-options} annotation give
+     * them: separated by whitespace, or {@code none} for none.
+     *
+     * @throws IllegalArgumentException naming the first option that is not acceptable ({@link #proxyJvmOptions})
+     */
+    public static List<String> parseJvmOptions(String value) {
+        String trimmed = requireNonNull(value, "value").strip();
+        if (trimmed.equals("none")) {
+            return List.of();
+        }
+        List<String> options = List.of(trimmed.split("\\s+"));
+        options.forEach(InjectionConfig::verifyJvmOption);
+        return options;
+    }
+
+    /**
+     * An option must start with {@code -} and hold no whitespace, quote or {@code $(}: the launcher splits
+     * {@code JDK_JAVA_OPTIONS} at whitespace but honours quotes (an unmatched one stops it, a matched one hides an
+     * option from the checks here), and the kubelet expands {@code $(VAR)} in environment values. Options in
+     * {@link #NOT_RUNNING_OPTIONS} are refused: the proxy would exit at every start.
+     */
     private static void verifyJvmOption(String option) {
-        if (!option.startsWith("-") || option.length() == 1 || option.chars().anyMatch(Character::isWhitespace)) {
-            throw new IllegalArgumentException("proxyJvmOptions: '" + option
-                    + "' (expected: JVM options such as -Xmx48m, separated by spaces, none of them containing one)");
+        if (!option.startsWith("-")
+                || option.length() == 1
+                || option.chars().anyMatch(c -> Character.isWhitespace(c) || c == '\'' || c == '"')
+                || option.contains("$(")) {
+            throw new IllegalArgumentException("proxyJvmOptions: '" + option + "' (expected: JVM options such as"
+                    + " -Xmx48m, separated by spaces, with no quotes and no $(...) in them)");
         }
         String name =
-                option.contains("=") && option.startsWith("--") ? option.substring(0, option.indexOf('=')) : option;
-        if (LAUNCHER_ONLY_OPTIONS.contains(name)) {
+                option.startsWith("--") && option.contains("=") ? option.substring(0, option.indexOf('=')) : option;
+        if (NOT_RUNNING_OPTIONS.contains(name)) {
             throw new IllegalArgumentException("proxyJvmOptions: '" + option
-                    + "' (expected: options of the JVM, not of what it runs: the container's command runs the proxy)");
+                    + "' (expected: options of the JVM that runs the proxy; this one makes it run something else or"
+                    + " exit)");
         }
     }
 

@@ -40,6 +40,12 @@ public final class PodAnnotations {
     /** The proxy's memory request (a Kubernetes quantity such as {@code 256Mi}). */
     public static final String PROXY_MEMORY = "palisade.dev/proxy-memory";
 
+    /**
+     * The proxy JVM's options, replacing the configured ones ({@link InjectionConfig#parseJvmOptions}): separated by
+     * spaces, or {@code none}.
+     */
+    public static final String PROXY_JVM_OPTIONS = "palisade.dev/proxy-jvm-options";
+
     /** The proxy's log level: one of {@link #LOG_LEVELS}. */
     public static final String LOG_LEVEL = "palisade.dev/log-level";
 

@@ -15,12 +15,14 @@ record PodOptions(
         List<Integer> opaquePorts,
         Optional<String> cpu,
         Optional<String> memory,
-        String logLevel) {
+        String logLevel,
+        List<String> jvmOptions) {
 
     PodOptions {
         excludeInboundPorts = List.copyOf(excludeInboundPorts);
         excludeOutboundPorts = List.copyOf(excludeOutboundPorts);
         opaquePorts = List.copyOf(opaquePorts);
+        jvmOptions = List.copyOf(jvmOptions);
     }
 
     static PodOptions read(Map<String, String> annotations, InjectionConfig config, List<String> problems) {
@@ -40,7 +42,16 @@ record PodOptions(
                         + " (expected: one of " + String.join(", ", PodAnnotations.LOG_LEVELS) + ")");
             }
         }
-        return new PodOptions(inbound, outbound, opaque, cpu, memory, logLevel);
+        List<String> jvmOptions = config.proxyJvmOptions();
+        String jvm = annotations.get(PodAnnotations.PROXY_JVM_OPTIONS);
+        if (jvm != null) {
+            try {
+                jvmOptions = InjectionConfig.parseJvmOptions(jvm);
+            } catch (IllegalArgumentException e) {
+                problems.add("annotation " + PodAnnotations.PROXY_JVM_OPTIONS + ": '" + jvm + "': " + e.getMessage());
+            }
+        }
+        return new PodOptions(inbound, outbound, opaque, cpu, memory, logLevel, jvmOptions);
     }
 
     private static List<Integer> ports(Map<String, String> annotations, String key, List<String> problems) {

@@ -208,10 +208,10 @@ final class ProxyContainers {
         if (!options.opaquePorts().isEmpty()) {
             env.add(value("PALISADE_OPAQUE_PORTS", PortList.format(options.opaquePorts())));
         }
-        if (!config.proxyJvmOptions().isEmpty()) {
-            // Read by the java launcher itself, so it reaches the proxy's JVM whatever script the image wraps it in
-            // (and the short-lived `wait-ready` of the postStart hook, which only reserves what -Xms asks for).
-            env.add(value("JDK_JAVA_OPTIONS", String.join(" ", config.proxyJvmOptions())));
+        if (!options.jvmOptions().isEmpty()) {
+            // Read by the java launcher itself, so it reaches the proxy's JVM whatever script the image wraps it in;
+            // also every other JVM started in this container (injector/README.md, "The proxy's JVM").
+            env.add(value("JDK_JAVA_OPTIONS", String.join(" ", options.jvmOptions())));
         }
         // At most two glibc malloc arenas instead of eight per core, as the ./palisade launcher sets for `proxy`.
         env.add(value("MALLOC_ARENA_MAX", "2"));

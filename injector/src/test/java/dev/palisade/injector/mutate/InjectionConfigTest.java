@@ -50,6 +50,21 @@ class InjectionConfigTest {
                         b -> b.proxyJvmOptions(List.of("--module=x/y")),
                         "proxyJvmOptions: '--module=x/y' (expected: options of the JVM"),
                 bad("version only", b -> b.proxyJvmOptions(List.of("-version")), "proxyJvmOptions: '-version'"),
+                bad("full version", b -> b.proxyJvmOptions(List.of("-fullversion")), "proxyJvmOptions: '-fullversion'"),
+                bad(
+                        "an archive dump",
+                        b -> b.proxyJvmOptions(List.of("-Xshare:dump")),
+                        "proxyJvmOptions: '-Xshare:dump'"),
+                bad(
+                        "an unmatched quote",
+                        b -> b.proxyJvmOptions(List.of("-Dx='a")),
+                        "proxyJvmOptions: '-Dx='a' (expected: JVM options such as -Xmx48m, separated by spaces, with no"
+                                + " quotes"),
+                bad("a quoted jar", b -> b.proxyJvmOptions(List.of("-\"jar\"")), "proxyJvmOptions: '-\"jar\"'"),
+                bad(
+                        "a kubelet variable",
+                        b -> b.proxyJvmOptions(List.of("-Dx=$(SECRET)")),
+                        "proxyJvmOptions: '-Dx=$(SECRET)'"),
                 bad("short token", b -> b.tokenExpirationSeconds(60), "tokenExpirationSeconds: 60"),
                 bad("ready timeout", b -> b.proxyReadyTimeoutSeconds(0), "proxyReadyTimeoutSeconds: 0"));
     }
@@ -74,6 +89,16 @@ class InjectionConfigTest {
                 .hasMessage("cpuLimit: 500m (expected: >= the request 1)");
         assertThatThrownBy(() -> new ContainerResources("x", "1Gi", Optional.empty(), Optional.empty()))
                 .hasMessageContaining("cpuRequest: 'x' is not a Kubernetes quantity");
+    }
+
+    @Test
+    void jvmOptionsParseFromOneStringOrNone() {
+        assertThat(InjectionConfig.parseJvmOptions("  -Xmx96m \t -XX:+UseSerialGC\n"))
+                .containsExactly("-Xmx96m", "-XX:+UseSerialGC");
+        assertThat(InjectionConfig.parseJvmOptions(" none ")).isEmpty();
+        assertThatThrownBy(() -> InjectionConfig.parseJvmOptions("-Xmx96m -jar x.jar"))
+                .hasMessageStartingWith("proxyJvmOptions: '-jar'");
+        assertThatThrownBy(() -> InjectionConfig.parseJvmOptions("")).hasMessageStartingWith("proxyJvmOptions: ''");
     }
 
     @Test

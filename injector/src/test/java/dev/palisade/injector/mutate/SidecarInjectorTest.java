@@ -140,6 +140,8 @@ class SidecarInjectorTest {
             palisade.dev/proxy-cpu              | 1.5.3        | '1.5.3' is not a Kubernetes quantity
             palisade.dev/proxy-memory           | 12XB         | '12XB' is not a Kubernetes quantity
             palisade.dev/log-level              | verbose      | 'verbose' is not a log level
+            palisade.dev/proxy-jvm-options      | Xmx64m       | proxyJvmOptions: 'Xmx64m'
+            palisade.dev/proxy-jvm-options      | -version     | proxyJvmOptions: '-version'
             """)
     void refusesTheWholePodForABadAnnotation(String annotation, String value, String expected) {
         Pod pod = pod(withAnnotations(annotation + ": \"" + value + "\""));
@@ -514,6 +516,7 @@ class SidecarInjectorTest {
                         "palisade.dev/proxy-cpu: 500m",
                         "palisade.dev/proxy-memory: 1Gi",
                         "palisade.dev/log-level: DEBUG",
+                        "palisade.dev/proxy-jvm-options: \"-Xmx160m -XX:+UseSerialGC\"",
                         "palisade.dev/opaque-ports: \"5432, 6379\""),
                 SELECTED_130);
 
@@ -524,6 +527,14 @@ class SidecarInjectorTest {
         assertThat(proxy.getResources().getLimits()).isEqualTo(Map.of("memory", new Quantity("1Gi")));
         assertThat(env(proxy, "PALISADE_LOG_LEVEL").getValue()).isEqualTo("debug");
         assertThat(env(proxy, "PALISADE_OPAQUE_PORTS").getValue()).isEqualTo("5432,6379");
+        assertThat(env(proxy, "JDK_JAVA_OPTIONS").getValue()).isEqualTo("-Xmx160m -XX:+UseSerialGC");
+    }
+
+    @Test
+    void anAnnotationCanDropTheJvmOptions() {
+        Container proxy = proxy(inject(withAnnotations("palisade.dev/proxy-jvm-options: none"), SELECTED_130));
+
+        assertThat(proxy.getEnv().stream().map(EnvVar::getName)).doesNotContain("JDK_JAVA_OPTIONS");
     }
 
     @Test
