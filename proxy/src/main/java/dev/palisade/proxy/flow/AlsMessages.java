@@ -31,9 +31,9 @@ import java.util.function.Consumer;
  *   <li>Each entry is one log entry: an HTTP record (protocol not TCP) in {@code http_logs}, a TCP record, a checkpoint
  *       or a gap in {@code tcp_logs}. A message holds one kind, so consecutive runs of a kind share one message and
  *       the stream keeps chain order.
- *   <li>{@code common_properties.filter_state_objects["}{@value #ENTRY_KEY}{@code "]} = the entry as an {@code Any} is the
- *       authoritative content; start time, addresses, method, authority, path and response code are filled too, for
- *       readers that know only Envoy's fields.
+ *   <li>{@code common_properties.filter_state_objects["}{@value #ENTRY_KEY}{@code "]} = the entry as an {@code Any} is
+ *       the authoritative content; start time, addresses, method, authority, path and response code are filled too,
+ *       for readers that know only Envoy's fields.
  * </ul>
  */
 final class AlsMessages {

@@ -8,10 +8,11 @@ import java.util.UUID;
  * Random (version 4) UUIDs for request ids, from a per-thread buffer of {@link SecureRandom} bytes.
  *
  * <p>{@link UUID#randomUUID()} asks the JDK's {@code SecureRandom} for 16 bytes per call; on Linux that is
- * {@code NativePRNG}, which locks and mixes SHA1PRNG output into bytes of {@code /dev/urandom} on every call: 1.7 % of a
- * server sidecar's event-loop samples under an HTTP/1.1 load (perf/README.md, fifth session). Here each event loop draws {@value #BUFFER_BYTES}
- * bytes at a time from one {@code SecureRandom} and cuts 16 per id, as Envoy draws its request ids from a buffer of
- * BoringSSL's {@code RAND_bytes}. The ids are as unpredictable as before; only the calls are fewer.
+ * {@code NativePRNG}, which locks and mixes SHA1PRNG output into bytes of {@code /dev/urandom} on every call: 1.7 % of
+ * a server sidecar's event-loop samples under an HTTP/1.1 load (perf/README.md, fifth session). Here each event loop
+ * draws {@value #BUFFER_BYTES} bytes at a time from one {@code SecureRandom} and cuts 16 per id, as Envoy draws its
+ * request ids from a buffer of BoringSSL's {@code RAND_bytes}. The bytes are the same {@code SecureRandom}'s as
+ * before; only the calls are fewer.
  */
 final class RandomUuids {
 
