@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import dev.palisade.proxy.flow.FlowEvent;
 import dev.palisade.proxy.flow.FlowSink;
 import dev.palisade.proxy.inbound.InboundObserver;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -13,6 +15,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The sidecar's Prometheus metrics, in a registry of their own ({@link #registry()}, served by {@link AdminServer} at
@@ -50,7 +53,22 @@ public final class ProxyMetrics {
             "peer_mismatch",
             "protocol");
 
+    private static final String[] DIRECTIONS = {label(FlowEvent.Direction.INBOUND), label(FlowEvent.Direction.OUTBOUND)
+    };
+    private static final String[] DECISIONS = {"allow", "deny", "rejected", "none"};
+    private static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx", "none"};
+
     private final PrometheusRegistry registry = new PrometheusRegistry();
+    /**
+     * The data points of {@code palisade_requests_total} and of the duration histogram, looked up once per label set
+     * instead of once per request (a label list and a map lookup each time); filled on first use, so that only label
+     * sets that occurred are exported.
+     */
+    private final AtomicReferenceArray<CounterDataPoint> requestPoints =
+            new AtomicReferenceArray<>(DIRECTIONS.length * DECISIONS.length * STATUS_CLASSES.length);
+
+    private final AtomicReferenceArray<DistributionDataPoint> durationPoints =
+            new AtomicReferenceArray<>(DIRECTIONS.length);
     private final Counter requests;
     private final Histogram duration;
     private final Gauge activeConnections;
@@ -128,10 +146,22 @@ public final class ProxyMetrics {
     /** Counts requests and their durations from flow events; chain it with the flow log's sink. */
     public FlowSink metricsSink() {
         return event -> {
-            String direction = label(event.direction());
-            requests.labelValues(direction, decision(event), statusClass(event.status()))
-                    .inc();
-            duration.labelValues(direction).observe(seconds(event.duration()));
+            int direction = event.direction().ordinal();
+            int decision = decision(event);
+            int statusClass = statusClass(event.status());
+            int i = (direction * DECISIONS.length + decision) * STATUS_CLASSES.length + statusClass;
+            CounterDataPoint count = requestPoints.get(i);
+            if (count == null) {
+                count = requests.labelValues(DIRECTIONS[direction], DECISIONS[decision], STATUS_CLASSES[statusClass]);
+                requestPoints.set(i, count); // a race stores the same data point twice
+            }
+            count.inc();
+            DistributionDataPoint time = durationPoints.get(direction);
+            if (time == null) {
+                time = duration.labelValues(DIRECTIONS[direction]);
+                durationPoints.set(direction, time);
+            }
+            time.observe(seconds(event.duration()));
         };
     }
 
@@ -168,18 +198,20 @@ public final class ProxyMetrics {
         return direction.name().toLowerCase(Locale.ROOT);
     }
 
-    private static String decision(FlowEvent event) {
+    /** An index into {@link #DECISIONS}. */
+    private static int decision(FlowEvent event) {
         if (event.rejection() != null) {
-            return "rejected";
+            return 2;
         }
         if (event.decision() == null) {
-            return "none";
+            return 3;
         }
-        return event.decision().allowed() ? "allow" : "deny";
+        return event.decision().allowed() ? 0 : 1;
     }
 
-    private static String statusClass(int status) {
-        return status >= 100 && status <= 599 ? (status / 100) + "xx" : "none";
+    /** An index into {@link #STATUS_CLASSES}. */
+    private static int statusClass(int status) {
+        return status >= 100 && status <= 599 ? status / 100 - 1 : 5;
     }
 
     private static double seconds(Duration d) {

@@ -3,6 +3,11 @@ package dev.palisade.proxy.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.palisade.proxy.authz.AuthzDecision;
+import dev.palisade.proxy.authz.DryRunResult;
+import dev.palisade.proxy.authz.PolicyRef;
+import dev.palisade.proxy.authz.RejectReason;
+import dev.palisade.proxy.authz.Rejection;
 import dev.palisade.proxy.flow.FlowEvent;
 import dev.palisade.proxy.inbound.InboundObserver;
 import io.netty.channel.EventLoopGroup;
@@ -23,6 +28,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -193,6 +199,28 @@ final class AdminServerIT {
         metrics.metricsSink().record(flow(FlowEvent.Direction.INBOUND, 200));
         metrics.metricsSink().record(flow(FlowEvent.Direction.INBOUND, 503));
         metrics.metricsSink().record(flow(FlowEvent.Direction.OUTBOUND, 0));
+        // Each label set's data point is looked up once and reused: a second request counts on the same series.
+        AuthzDecision allowed = new AuthzDecision(
+                true,
+                AuthzDecision.Reason.ALLOW_POLICY,
+                PolicyRef.MESH_DEFAULT,
+                List.of(),
+                DryRunResult.NOT_CONFIGURED,
+                "v1");
+        AuthzDecision denied = new AuthzDecision(
+                false,
+                AuthzDecision.Reason.MESH_DEFAULT,
+                PolicyRef.MESH_DEFAULT,
+                List.of(),
+                DryRunResult.NOT_CONFIGURED,
+                "v1");
+        for (int i = 0; i < 2; i++) {
+            metrics.metricsSink().record(flow(FlowEvent.Direction.INBOUND, 101, allowed, null));
+            metrics.metricsSink().record(flow(FlowEvent.Direction.INBOUND, 403, denied, null));
+        }
+        metrics.metricsSink()
+                .record(flow(FlowEvent.Direction.INBOUND, 400, null, new Rejection(RejectReason.FRAGMENT, "#")));
+        metrics.metricsSink().record(flow(FlowEvent.Direction.INBOUND, 600, allowed, null));
 
         HttpResponse<String> response = get(admin, "/metrics");
 
@@ -208,7 +236,13 @@ final class AdminServerIT {
                 .contains("palisade_requests_total{decision=\"none\",direction=\"inbound\",status_class=\"2xx\"} 1")
                 .contains("palisade_requests_total{decision=\"none\",direction=\"inbound\",status_class=\"5xx\"} 1")
                 .contains("palisade_requests_total{decision=\"none\",direction=\"outbound\",status_class=\"none\"} 1")
-                .contains("palisade_request_duration_seconds_bucket{direction=\"inbound\",le=\"0.025\"} 2")
+                .contains("palisade_requests_total{decision=\"allow\",direction=\"inbound\",status_class=\"1xx\"} 2")
+                .contains("palisade_requests_total{decision=\"deny\",direction=\"inbound\",status_class=\"4xx\"} 2")
+                .contains("palisade_requests_total{decision=\"rejected\",direction=\"inbound\",status_class=\"4xx\"} 1")
+                .contains("palisade_requests_total{decision=\"allow\",direction=\"inbound\",status_class=\"none\"} 1")
+                .doesNotContain("status_class=\"3xx\"")
+                .contains("palisade_request_duration_seconds_bucket{direction=\"inbound\",le=\"0.025\"} 8")
+                .contains("palisade_request_duration_seconds_count{direction=\"outbound\"} 1")
                 .contains("palisade_active_connections{direction=\"inbound\"} 1")
                 .contains(
                         "palisade_tls_handshake_failures_total{direction=\"inbound\",reason=\"untrusted_certificate\"} 1")
@@ -238,6 +272,11 @@ final class AdminServerIT {
     }
 
     private static FlowEvent flow(FlowEvent.Direction direction, int status) {
+        return flow(direction, status, null, null);
+    }
+
+    private static FlowEvent flow(
+            FlowEvent.Direction direction, int status, AuthzDecision decision, Rejection rejection) {
         return new FlowEvent(
                 NOW,
                 Duration.ofMillis(12),
@@ -254,8 +293,8 @@ final class AdminServerIT {
                 null,
                 10,
                 20,
-                null,
-                null,
+                decision,
+                rejection,
                 null,
                 null,
                 null);
