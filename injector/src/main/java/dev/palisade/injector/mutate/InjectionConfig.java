@@ -6,6 +6,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * What the injector puts into pods, cluster-wide: image, control plane address, ports, resources. Per-pod overrides come
@@ -101,7 +103,42 @@ public record InjectionConfig(
             "-d",
             "--describe-module",
             "--validate-modules",
-            "-Xshare:dump");
+            "-Xshare:dump",
+            "-Xinternalversion",
+            "-XX:+PrintFlagsInitial",
+            "-cp",
+            "-classpath",
+            "-p");
+
+    /** Options whose value the launcher takes from the next word: in one word only ({@code --add-opens=…}). */
+    private static final Set<String> VALUE_IN_NEXT_WORD = Set.of(
+            "--class-path",
+            "--module-path",
+            "--upgrade-module-path",
+            "--add-modules",
+            "--add-opens",
+            "--add-exports",
+            "--add-reads",
+            "--patch-module",
+            "--limit-modules");
+
+    /**
+     * What a pod's {@link PodAnnotations#PROXY_JVM_OPTIONS} may set: sizes, the collector and the compiler, and Netty's
+     * arenas. JVM options can run code in the proxy (an agent, a debugger, {@code -XX:OnError}), as the proxy's user,
+     * whose traffic the iptables rules do not capture; a pod's author must not get that, so beyond this list only the
+     * cluster's {@code --proxy-jvm-options} can set options.
+     */
+    private static final List<Pattern> POD_JVM_OPTIONS = Stream.of(
+                    "-Xm[sxn]\\d+[kKmMgG]?",
+                    "-Xss\\d+[kKmMgG]?",
+                    "-XX:(MaxDirectMemorySize|MaxMetaspaceSize|ReservedCodeCacheSize)=\\d+[kKmMgG]?",
+                    "-XX:(Initial|Min|Max)RAMPercentage=\\d+(\\.\\d+)?",
+                    "-XX:\\+Use(Serial|Parallel|G1)GC",
+                    "-XX:TieredStopAtLevel=[0-4]",
+                    "-XX:ActiveProcessorCount=\\d+",
+                    "-Dio\\.netty\\.allocator\\.num(Heap|Direct)Arenas=\\d+")
+            .map(Pattern::compile)
+            .toList();
 
     private static final Set<String> PULL_POLICIES = Set.of("Always", "IfNotPresent", "Never");
 
@@ -141,7 +178,11 @@ public record InjectionConfig(
         }
         proxyJvmOptions = List.copyOf(requireNonNull(proxyJvmOptions, "proxyJvmOptions"));
         for (String option : proxyJvmOptions) {
-            verifyJvmOption(option);
+            try {
+                verifyJvmOption(option);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("proxyJvmOptions: " + e.getMessage(), e);
+            }
         }
         if (requireNonNull(tokenAudience, "tokenAudience").isBlank()) {
             throw new IllegalArgumentException("tokenAudience: empty");
@@ -199,41 +240,62 @@ public record InjectionConfig(
     }
 
     /**
-     * Parses JVM options as {@code --proxy-jvm-options} and the {@code palisade.dev/proxy-jvm-options} annotation give
-     * them: separated by whitespace, or {@code none} for none.
-     *
-     * @throws IllegalArgumentException naming the first option that is not acceptable ({@link #proxyJvmOptions})
+     * Splits the cluster's JVM options as {@code --proxy-jvm-options} gives them: separated by whitespace, or {@code
+     * none} for none. The record's constructor checks each one.
      */
     public static List<String> parseJvmOptions(String value) {
         String trimmed = requireNonNull(value, "value").strip();
-        if (trimmed.equals("none")) {
-            return List.of();
+        return trimmed.equals("none") ? List.of() : List.of(trimmed.split("\\s+"));
+    }
+
+    /**
+     * A pod's JVM options ({@link PodAnnotations#PROXY_JVM_OPTIONS}): as {@link #parseJvmOptions}, each one also in
+     * {@link #POD_JVM_OPTIONS}.
+     *
+     * @throws IllegalArgumentException naming the first option that is not allowed
+     */
+    static List<String> parsePodJvmOptions(String value) {
+        List<String> options = parseJvmOptions(value);
+        for (String option : options) {
+            verifyJvmOption(option);
+            if (POD_JVM_OPTIONS.stream().noneMatch(p -> p.matcher(option).matches())) {
+                throw new IllegalArgumentException("'" + option + "' is not allowed in a pod's annotation (expected:"
+                        + " heap, stack, metaspace, code cache and direct memory sizes, RAM percentages, the serial,"
+                        + " parallel or G1 collector, -XX:TieredStopAtLevel, -XX:ActiveProcessorCount or Netty's"
+                        + " arena counts; other options only through the injector's --proxy-jvm-options)");
+            }
         }
-        List<String> options = List.of(trimmed.split("\\s+"));
-        options.forEach(InjectionConfig::verifyJvmOption);
         return options;
     }
 
     /**
      * An option must start with {@code -} and hold no whitespace, quote or {@code $(}: the launcher splits
      * {@code JDK_JAVA_OPTIONS} at whitespace but honours quotes (an unmatched one stops it, a matched one hides an
-     * option from the checks here), and the kubelet expands {@code $(VAR)} in environment values. Options in
-     * {@link #NOT_RUNNING_OPTIONS} are refused: the proxy would exit at every start.
+     * option from the checks here), and the kubelet expands {@code $(VAR)} in environment values. Refused: the options
+     * in {@link #NOT_RUNNING_OPTIONS} (the proxy would not run), options files (their content is not checked), and the
+     * options of {@link #VALUE_IN_NEXT_WORD} without their value.
      */
     private static void verifyJvmOption(String option) {
         if (!option.startsWith("-")
                 || option.length() == 1
                 || option.chars().anyMatch(c -> Character.isWhitespace(c) || c == '\'' || c == '"')
                 || option.contains("$(")) {
-            throw new IllegalArgumentException("proxyJvmOptions: '" + option + "' (expected: JVM options such as"
-                    + " -Xmx48m, separated by spaces, with no quotes and no $(...) in them)");
+            throw new IllegalArgumentException("'" + option + "' (expected: JVM options such as -Xmx48m, separated"
+                    + " by spaces, with no quotes and no $(...) in them)");
         }
         String name =
                 option.startsWith("--") && option.contains("=") ? option.substring(0, option.indexOf('=')) : option;
         if (NOT_RUNNING_OPTIONS.contains(name)) {
-            throw new IllegalArgumentException("proxyJvmOptions: '" + option
-                    + "' (expected: options of the JVM that runs the proxy; this one makes it run something else or"
-                    + " exit)");
+            throw new IllegalArgumentException("'" + option + "' (expected: options of the JVM that runs the proxy;"
+                    + " this one makes it run something else or exit)");
+        }
+        if (option.startsWith("-XX:VMOptionsFile=") || option.startsWith("-XX:Flags=")) {
+            throw new IllegalArgumentException(
+                    "'" + option + "' (expected: the options themselves, not a file of them that is not checked)");
+        }
+        if (VALUE_IN_NEXT_WORD.contains(option)) {
+            throw new IllegalArgumentException(
+                    "'" + option + "' (expected: its value in the same word, " + option + "=VALUE)");
         }
     }
 

@@ -41,8 +41,8 @@ public final class PodAnnotations {
     public static final String PROXY_MEMORY = "palisade.dev/proxy-memory";
 
     /**
-     * The proxy JVM's options, replacing the configured ones ({@link InjectionConfig#parseJvmOptions}): separated by
-     * spaces, or {@code none}.
+     * The proxy JVM's options, replacing the configured ones: separated by spaces, or {@code none}; only sizes, the
+     * collector, the compiler and Netty's arenas ({@code InjectionConfig.parsePodJvmOptions}).
      */
     public static final String PROXY_JVM_OPTIONS = "palisade.dev/proxy-jvm-options";
 

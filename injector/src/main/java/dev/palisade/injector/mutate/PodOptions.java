@@ -44,9 +44,9 @@ record PodOptions(
         }
         List<String> jvmOptions = config.proxyJvmOptions();
         String jvm = annotations.get(PodAnnotations.PROXY_JVM_OPTIONS);
-        if (jvm != null) {
+        if (jvm != null && !jvm.isBlank()) {
             try {
-                jvmOptions = InjectionConfig.parseJvmOptions(jvm);
+                jvmOptions = InjectionConfig.parsePodJvmOptions(jvm);
             } catch (IllegalArgumentException e) {
                 problems.add("annotation " + PodAnnotations.PROXY_JVM_OPTIONS + ": '" + jvm + "': " + e.getMessage());
             }

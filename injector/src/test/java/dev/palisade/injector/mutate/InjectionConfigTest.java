@@ -62,6 +62,19 @@ class InjectionConfigTest {
                                 + " quotes"),
                 bad("a quoted jar", b -> b.proxyJvmOptions(List.of("-\"jar\"")), "proxyJvmOptions: '-\"jar\"'"),
                 bad(
+                        "an options file",
+                        b -> b.proxyJvmOptions(List.of("-XX:VMOptionsFile=/tmp/x")),
+                        "proxyJvmOptions: '-XX:VMOptionsFile=/tmp/x' (expected: the options themselves"),
+                bad(
+                        "a value in the next word",
+                        b -> b.proxyJvmOptions(List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED")),
+                        "proxyJvmOptions: '--add-opens' (expected: its value in the same word, --add-opens=VALUE)"),
+                bad("a class path", b -> b.proxyJvmOptions(List.of("-cp")), "proxyJvmOptions: '-cp'"),
+                bad(
+                        "the VM's internal version",
+                        b -> b.proxyJvmOptions(List.of("-Xinternalversion")),
+                        "proxyJvmOptions: '-Xinternalversion'"),
+                bad(
                         "a kubelet variable",
                         b -> b.proxyJvmOptions(List.of("-Dx=$(SECRET)")),
                         "proxyJvmOptions: '-Dx=$(SECRET)'"),
@@ -96,9 +109,42 @@ class InjectionConfigTest {
         assertThat(InjectionConfig.parseJvmOptions("  -Xmx96m \t -XX:+UseSerialGC\n"))
                 .containsExactly("-Xmx96m", "-XX:+UseSerialGC");
         assertThat(InjectionConfig.parseJvmOptions(" none ")).isEmpty();
-        assertThatThrownBy(() -> InjectionConfig.parseJvmOptions("-Xmx96m -jar x.jar"))
-                .hasMessageStartingWith("proxyJvmOptions: '-jar'");
-        assertThatThrownBy(() -> InjectionConfig.parseJvmOptions("")).hasMessageStartingWith("proxyJvmOptions: ''");
+        // The cluster's flag may set any JVM option that lets the proxy run; the record checks each one.
+        assertThat(InjectionConfig.builder()
+                        .image("img:1")
+                        .proxyJvmOptions(
+                                InjectionConfig.parseJvmOptions("-Xmx96m --add-opens=java.base/java.lang=ALL-UNNAMED"))
+                        .build()
+                        .proxyJvmOptions())
+                .hasSize(2);
+    }
+
+    @Test
+    void aPodMaySetOnlySizesTheCollectorTheCompilerAndNettysArenas() {
+        assertThat(InjectionConfig.parsePodJvmOptions(
+                        "-Xms96m -Xmx96m -Xmn32m -Xss512k -XX:MaxDirectMemorySize=64m -XX:MaxMetaspaceSize=128m"
+                                + " -XX:ReservedCodeCacheSize=48m -XX:MaxRAMPercentage=50.0 -XX:+UseG1GC"
+                                + " -XX:TieredStopAtLevel=4 -XX:ActiveProcessorCount=2"
+                                + " -Dio.netty.allocator.numDirectArenas=4"))
+                .hasSize(12);
+        assertThat(InjectionConfig.parsePodJvmOptions("none")).isEmpty();
+        // Options that run code in the proxy, as its uncaptured user: a debugger, an agent, a shell command on error.
+        for (String option : List.of(
+                "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:5005",
+                "-javaagent:/tmp/agent.jar",
+                "-XX:OnError=sh${IFS}-c${IFS}id",
+                "-XX:OnOutOfMemoryError=id",
+                "-XX:HeapDumpPath=/tmp/x",
+                "-Dio.netty.allocator.numDirectArenas=4;x",
+                "-Xmx96m-",
+                "-XX:+UseEpsilonGC")) {
+            assertThatThrownBy(() -> InjectionConfig.parsePodJvmOptions("-Xmx96m " + option))
+                    .as(option)
+                    .hasMessageStartingWith("'" + option + "' ")
+                    .hasMessageContaining("only through the injector's --proxy-jvm-options");
+        }
+        assertThatThrownBy(() -> InjectionConfig.parsePodJvmOptions("-version"))
+                .hasMessageStartingWith("'-version' (expected: options of the JVM that runs the proxy");
     }
 
     @Test

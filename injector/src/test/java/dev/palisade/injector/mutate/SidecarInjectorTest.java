@@ -140,8 +140,9 @@ class SidecarInjectorTest {
             palisade.dev/proxy-cpu              | 1.5.3        | '1.5.3' is not a Kubernetes quantity
             palisade.dev/proxy-memory           | 12XB         | '12XB' is not a Kubernetes quantity
             palisade.dev/log-level              | verbose      | 'verbose' is not a log level
-            palisade.dev/proxy-jvm-options      | Xmx64m       | proxyJvmOptions: 'Xmx64m'
-            palisade.dev/proxy-jvm-options      | -version     | proxyJvmOptions: '-version'
+            palisade.dev/proxy-jvm-options      | Xmx64m       | (expected: JVM options such as -Xmx48m
+            palisade.dev/proxy-jvm-options      | -version     | (expected: options of the JVM that runs the proxy
+            palisade.dev/proxy-jvm-options      | -javaagent:/x.jar | is not allowed in a pod's annotation
             """)
     void refusesTheWholePodForABadAnnotation(String annotation, String value, String expected) {
         Pod pod = pod(withAnnotations(annotation + ": \"" + value + "\""));
