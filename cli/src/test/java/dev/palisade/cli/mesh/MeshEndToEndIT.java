@@ -191,8 +191,8 @@ class MeshEndToEndIT {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         List<FlowEvent> events = List.of();
         while (System.nanoTime() < deadline) {
-            List<FlowEvent> all = mesh.flows.get("payments");
-            events = all.subList(before, all.size()).stream()
+            events = mesh.flows.get("payments").stream() // a snapshot: the list is copy-on-write
+                    .skip(before)
                     .filter(e -> LocalMesh.ORDERS.equals(e.source()))
                     .toList();
             if (events.size() >= 2) {

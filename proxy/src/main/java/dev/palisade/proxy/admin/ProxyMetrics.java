@@ -13,6 +13,7 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -25,7 +26,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <table>
  *   <caption>Metrics</caption>
  *   <tr><td>{@code palisade_requests_total{direction,decision,status_class}}</td><td>counter: requests (HTTP) and
- *       connections (TCP); decision {@code allow|deny|rejected|none}, status class {@code 2xx}..{@code 5xx} or
+ *       connections (TCP); decision {@code allow|deny|rejected|none}, status class {@code 1xx}..{@code 5xx} or
  *       {@code none}</td></tr>
  *   <tr><td>{@code palisade_request_duration_seconds{direction}}</td><td>histogram</td></tr>
  *   <tr><td>{@code palisade_active_connections{direction}}</td><td>gauge</td></tr>
@@ -53,8 +54,8 @@ public final class ProxyMetrics {
             "peer_mismatch",
             "protocol");
 
-    private static final String[] DIRECTIONS = {label(FlowEvent.Direction.INBOUND), label(FlowEvent.Direction.OUTBOUND)
-    };
+    private static final String[] DIRECTIONS =
+            Arrays.stream(FlowEvent.Direction.values()).map(ProxyMetrics::label).toArray(String[]::new);
     private static final String[] DECISIONS = {"allow", "deny", "rejected", "none"};
     private static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx", "none"};
 
