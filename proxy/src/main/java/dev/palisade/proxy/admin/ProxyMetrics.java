@@ -56,7 +56,9 @@ public final class ProxyMetrics {
 
     private static final String[] DIRECTIONS =
             Arrays.stream(FlowEvent.Direction.values()).map(ProxyMetrics::label).toArray(String[]::new);
-    private static final String[] DECISIONS = {"allow", "deny", "rejected", "none"};
+    private static final String[] DECISIONS = Arrays.stream(Decision.values())
+            .map(d -> d.name().toLowerCase(Locale.ROOT))
+            .toArray(String[]::new);
     private static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx", "none"};
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -148,7 +150,7 @@ public final class ProxyMetrics {
     public FlowSink metricsSink() {
         return event -> {
             int direction = event.direction().ordinal();
-            int decision = decision(event);
+            int decision = decision(event).ordinal();
             int statusClass = statusClass(event.status());
             int i = (direction * DECISIONS.length + decision) * STATUS_CLASSES.length + statusClass;
             CounterDataPoint count = requestPoints.get(i);
@@ -199,15 +201,22 @@ public final class ProxyMetrics {
         return direction.name().toLowerCase(Locale.ROOT);
     }
 
-    /** An index into {@link #DECISIONS}. */
-    private static int decision(FlowEvent event) {
+    /** The {@code decision} label's values, in the order of {@link #DECISIONS}. */
+    private enum Decision {
+        ALLOW,
+        DENY,
+        REJECTED,
+        NONE
+    }
+
+    private static Decision decision(FlowEvent event) {
         if (event.rejection() != null) {
-            return 2;
+            return Decision.REJECTED;
         }
         if (event.decision() == null) {
-            return 3;
+            return Decision.NONE;
         }
-        return event.decision().allowed() ? 0 : 1;
+        return event.decision().allowed() ? Decision.ALLOW : Decision.DENY;
     }
 
     /** An index into {@link #STATUS_CLASSES}. */
