@@ -131,7 +131,9 @@ def report(path):
       f"{machine['loadavg']}, at end {rates.get('loadavg_end', '?')} (shared, noisy: read the ratios, not the "
       f"absolute figures).")
     w(f"- JVM: {machine['java']}. Sidecar flags: `{machine['sidecar_opts']}`."
-      + (f" Control plane flags: `{machine['cp_opts']}`." if machine.get('cp_opts') else ""))
+      + (f" Control plane flags: `{machine['cp_opts']}`"
+         + (f", at nice {machine['cp_nice']} (PERF_CP_NICE)" if 'cp_nice' in machine else "") + "."
+         if machine.get('cp_opts') else ""))
     if cds is not None:
         w("- Sidecars started through `./palisade`; class data sharing archive: "
           + {"off": "none (PERF_CDS=0)",
