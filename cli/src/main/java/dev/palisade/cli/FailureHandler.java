@@ -1,5 +1,6 @@
 package dev.palisade.cli;
 
+import java.io.PrintWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -28,6 +29,17 @@ final class FailureHandler implements IExecutionExceptionHandler {
         return mapper != null
                 ? mapper.getExitCode(ex)
                 : commandLine.getCommandSpec().exitCodeOnExecutionException();
+    }
+
+    /**
+     * The same report for a command run without picocli ({@code palisade proxy}'s fast start, {@link ProxyFastLine}):
+     * one plain line on {@code err}, the stack trace at DEBUG; returns exit code 1.
+     */
+    static int report(String command, Exception ex, PrintWriter err) {
+        logger.debug("{} failed", command, ex);
+        err.println(command + ": " + describe(ex));
+        err.flush();
+        return 1;
     }
 
     static String describe(Throwable ex) {

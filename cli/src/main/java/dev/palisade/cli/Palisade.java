@@ -3,8 +3,10 @@ package dev.palisade.cli;
 import dev.palisade.certs.tls.SpiffeSslContexts;
 import dev.palisade.certs.tls.TlsOptions;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import javax.net.ssl.SSLException;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -64,7 +66,16 @@ public final class Palisade implements Callable<Integer> {
     public static void main(String[] args) {
         defaultSystemProperties();
         if (args.length > 0 && args[0].equals("proxy")) {
+            // Logging starts here, before the warm-up thread logs: SLF4J otherwise warns on stderr that it replays the
+            // calls two threads made while it was starting.
+            LoggerFactory.getILoggerFactory();
             warmUpTls();
+            // The sidecar's start reads its plain command line without picocli (ProxyFastLine); every other line,
+            // and one that turns out not to make a configuration, goes to picocli below, which reports it.
+            Optional<Integer> exit = ProxyFastLine.parse(args, System::getenv).flatMap(ProxyCommand::runWithoutPicocli);
+            if (exit.isPresent()) {
+                System.exit(exit.get());
+            }
         }
         System.exit(forArguments(args).execute(args));
     }

@@ -1,5 +1,7 @@
 package dev.palisade.cli;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.palisade.certs.spiffe.SpiffeId;
 import dev.palisade.certs.spiffe.TrustDomain;
 import dev.palisade.certs.tls.TlsOptions;
@@ -10,10 +12,12 @@ import dev.palisade.proxy.outbound.OutsideMeshPolicy;
 import dev.palisade.proxy.sidecar.ExplicitInbound;
 import dev.palisade.proxy.sidecar.Sidecar;
 import dev.palisade.proxy.sidecar.SidecarConfig;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,10 +25,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,7 +55,7 @@ import picocli.CommandLine.Spec;
 final class ProxyCommand implements Callable<Integer> {
 
     @Spec
-    private CommandSpec spec;
+    private @Nullable CommandSpec spec;
 
     @Option(
             names = "--trust-domain",
@@ -57,21 +63,23 @@ final class ProxyCommand implements Callable<Integer> {
             defaultValue = "${env:PALISADE_TRUST_DOMAIN:-cluster.local}",
             description = "Trust domain (default: $PALISADE_TRUST_DOMAIN, else cluster.local).",
             converter = TrustDomainConverter.class)
-    private TrustDomain trustDomain;
+    TrustDomain trustDomain;
 
     @Option(
             names = "--namespace",
             paramLabel = "NS",
             defaultValue = "${env:POD_NAMESPACE}",
             description = "The workload's namespace (default: $POD_NAMESPACE).")
-    private @Nullable String namespace;
+    @Nullable
+    String namespace;
 
     @Option(
             names = "--service-account",
             paramLabel = "SA",
             defaultValue = "${env:SERVICE_ACCOUNT}",
             description = "The workload's service account (default: $SERVICE_ACCOUNT).")
-    private @Nullable String serviceAccount;
+    @Nullable
+    String serviceAccount;
 
     @Option(
             names = "--control-plane",
@@ -79,7 +87,7 @@ final class ProxyCommand implements Callable<Integer> {
             defaultValue = "${env:PALISADE_CONTROL_PLANE:-127.0.0.1:15012}",
             description = "Identity + xDS address (default: $PALISADE_CONTROL_PLANE, else 127.0.0.1:15012).",
             converter = AddressConverter.class)
-    private InetSocketAddress controlPlane;
+    InetSocketAddress controlPlane;
 
     @Option(
             names = "--control-plane-id",
@@ -87,7 +95,8 @@ final class ProxyCommand implements Callable<Integer> {
             description = "The control plane's SPIFFE ID (default: spiffe://TD/ns/palisade-system/sa/"
                     + "palisade-control-plane).",
             converter = SpiffeIdConverter.class)
-    private @Nullable SpiffeId controlPlaneId;
+    @Nullable
+    SpiffeId controlPlaneId;
 
     @Option(
             names = "--ca-bundle",
@@ -95,7 +104,7 @@ final class ProxyCommand implements Callable<Integer> {
             defaultValue = "${env:PALISADE_CA_BUNDLE:-/var/run/palisade/ca/bundle.pem}",
             description = "The trust bundle (PEM) that the control plane's certificate must chain to before the"
                     + " first SVID (default: $PALISADE_CA_BUNDLE, else /var/run/palisade/ca/bundle.pem).")
-    private Path caBundle;
+    Path caBundle;
 
     @Option(
             names = "--token-file",
@@ -103,13 +112,13 @@ final class ProxyCommand implements Callable<Integer> {
             defaultValue = "${env:PALISADE_TOKEN_FILE:-/var/run/secrets/palisade/token}",
             description = "The credential: the projected ServiceAccount token, or a local bootstrap token; re-read"
                     + " at every use (default: $PALISADE_TOKEN_FILE).")
-    private Path tokenFile;
+    Path tokenFile;
 
     @Option(
             names = "--no-capture",
             negatable = false,
             description = "No transparent capture: only the explicit --inbound-for and --upstream listeners.")
-    private boolean noCapture;
+    boolean noCapture;
 
     @Option(
             names = "--inbound-listen",
@@ -117,7 +126,7 @@ final class ProxyCommand implements Callable<Integer> {
             defaultValue = "0.0.0.0:${env:PALISADE_INBOUND_PORT:-15006}",
             description = "The captured inbound listener (default: 0.0.0.0:$PALISADE_INBOUND_PORT, else 15006).",
             converter = AddressConverter.class)
-    private InetSocketAddress inboundListen;
+    InetSocketAddress inboundListen;
 
     @Option(
             names = "--outbound-listen",
@@ -125,14 +134,14 @@ final class ProxyCommand implements Callable<Integer> {
             defaultValue = "127.0.0.1:${env:PALISADE_OUTBOUND_PORT:-15001}",
             description = "The captured outbound listener (default: 127.0.0.1:$PALISADE_OUTBOUND_PORT, else 15001).",
             converter = AddressConverter.class)
-    private InetSocketAddress outboundListen;
+    InetSocketAddress outboundListen;
 
     @Option(
             names = "--inbound-for",
             paramLabel = "APP_PORT=HOST:PORT",
             description = "An explicit inbound listener on HOST:PORT for app port APP_PORT (repeatable).",
             converter = ExplicitInboundConverter.class)
-    private List<ExplicitInbound> inboundFor = new ArrayList<>();
+    List<ExplicitInbound> inboundFor = new ArrayList<>();
 
     @Option(
             names = "--upstream",
@@ -140,21 +149,21 @@ final class ProxyCommand implements Callable<Integer> {
             description = "An explicit outbound listener: the app connects to LOCAL_PORT, the sidecar opens mTLS to"
                     + " HOST:PORT (a peer sidecar's inbound listener) and checks its identity (repeatable).",
             converter = UpstreamConverter.class)
-    private List<ExplicitUpstream> upstreams = new ArrayList<>();
+    List<ExplicitUpstream> upstreams = new ArrayList<>();
 
     @Option(
             names = "--upstream-bind",
             paramLabel = "HOST",
             defaultValue = "127.0.0.1",
             description = "Where the --upstream listeners bind (default: ${DEFAULT-VALUE}).")
-    private String upstreamBind;
+    String upstreamBind;
 
     @Option(
             names = "--app-host",
             paramLabel = "HOST",
             defaultValue = "127.0.0.1",
             description = "The app's address for inbound requests (default: ${DEFAULT-VALUE}).")
-    private String appHost;
+    String appHost;
 
     @Option(
             names = "--admin",
@@ -162,7 +171,7 @@ final class ProxyCommand implements Callable<Integer> {
             defaultValue = "127.0.0.1:${env:PALISADE_ADMIN_PORT:-15000}",
             description = "Admin: /ready /live /metrics /config /certs, POST /quit (default: 127.0.0.1:15000).",
             converter = AddressConverter.class)
-    private InetSocketAddress admin;
+    InetSocketAddress admin;
 
     @Option(
             names = "--health",
@@ -170,20 +179,22 @@ final class ProxyCommand implements Callable<Integer> {
             defaultValue = "0.0.0.0:${env:PALISADE_HEALTH_PORT:-15021}",
             description = "Health for the kubelet: /ready /live (default: 0.0.0.0:15021).",
             converter = AddressConverter.class)
-    private InetSocketAddress health;
+    InetSocketAddress health;
 
     @Option(
             names = "--quit-token-file",
             paramLabel = "FILE",
             description = "Enables POST /quit on the admin port for callers presenting this file's token.")
-    private @Nullable Path quitTokenFile;
+    @Nullable
+    Path quitTokenFile;
 
     @Option(
             names = "--flow-log-dir",
             paramLabel = "DIR",
             defaultValue = "${env:PALISADE_DATA_DIR}",
             description = "Where the JSON-lines flow log is written (default: $PALISADE_DATA_DIR; none when unset).")
-    private @Nullable Path flowLogDir;
+    @Nullable
+    Path flowLogDir;
 
     @Option(
             names = "--outside-mesh",
@@ -191,7 +202,7 @@ final class ProxyCommand implements Callable<Integer> {
             defaultValue = "allow",
             description = "Captured traffic to destinations outside the mesh: pass as plain TCP, or refuse"
                     + " (default: ${DEFAULT-VALUE}).")
-    private String outsideMesh;
+    String outsideMesh;
 
     @Option(
             names = "--drain-timeout",
@@ -199,7 +210,7 @@ final class ProxyCommand implements Callable<Integer> {
             defaultValue = "20s",
             description = "On SIGTERM, how long in-flight requests may finish (default: ${DEFAULT-VALUE}).",
             converter = DurationConverter.class)
-    private Duration drainTimeout;
+    Duration drainTimeout;
 
     @Option(
             names = "--startup-timeout",
@@ -207,52 +218,88 @@ final class ProxyCommand implements Callable<Integer> {
             defaultValue = "120s",
             description = "Give up when no SVID and config arrived within this (default: ${DEFAULT-VALUE}).",
             converter = DurationConverter.class)
-    private Duration startupTimeout;
+    Duration startupTimeout;
 
     @Option(
             names = "--max-header-bytes",
             paramLabel = "BYTES",
             description = "Largest request header block, HTTP/1.1 and HTTP/2 (default: 65536; 431 beyond).")
-    private @Nullable Integer maxHeaderBytes;
+    @Nullable
+    Integer maxHeaderBytes;
 
     @Option(
             names = "--max-header-count",
             paramLabel = "N",
             description = "Most request header fields (default: 100; 431 beyond).")
-    private @Nullable Integer maxHeaderCount;
+    @Nullable
+    Integer maxHeaderCount;
 
     @Option(
             names = "--max-concurrent-streams",
             paramLabel = "N",
             description = "HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS (default: 100).")
-    private @Nullable Integer maxConcurrentStreams;
+    @Nullable
+    Integer maxConcurrentStreams;
 
     @Option(
             names = "--header-read-timeout",
             paramLabel = "DURATION",
             description = "From connection (or the previous request) to complete request headers (default: 10s).",
             converter = DurationConverter.class)
-    private @Nullable Duration headerReadTimeout;
+    @Nullable
+    Duration headerReadTimeout;
 
     @Option(
             names = "--idle-timeout",
             paramLabel = "DURATION",
             description = "Close connections idle this long (default: 5m).",
             converter = DurationConverter.class)
-    private @Nullable Duration idleTimeout;
+    @Nullable
+    Duration idleTimeout;
 
     @Override
     public Integer call() throws Exception {
-        SidecarConfig config = config();
+        CommandLine commandLine = requireNonNull(spec, "spec").commandLine();
+        SidecarConfig config;
+        try {
+            config = config();
+        } catch (BadLine e) {
+            throw new ParameterException(commandLine, e.getMessage(), e.getCause());
+        }
+        return run(config, commandLine.getOut(), commandLine.getErr());
+    }
+
+    /**
+     * Runs a command whose options {@link ProxyFastLine} set, without picocli: empty when the options do not make a
+     * valid configuration (picocli then parses the line again and reports what is wrong, as for any other line).
+     * Prints and exits as {@link #call} under picocli does; a failure is one line on stderr, exit code 1, as {@link
+     * FailureHandler} reports it.
+     */
+    @SuppressForbidden(reason = "picocli's writers are the process's standard output and error; so are these")
+    Optional<Integer> runWithoutPicocli() {
+        SidecarConfig config;
+        try {
+            config = config();
+        } catch (BadLine e) {
+            return Optional.empty();
+        }
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        try {
+            return Optional.of(run(config, out, err));
+        } catch (Exception e) {
+            return Optional.of(FailureHandler.report("palisade proxy", e, err));
+        }
+    }
+
+    private int run(SidecarConfig config, PrintWriter out, PrintWriter err) throws Exception {
         FlowSink flowLog = FlowSink.NONE;
         AutoCloseable flowLogCloser = () -> {};
-        PrintWriter out = spec.commandLine().getOut();
         Sidecar sidecar;
         try {
             sidecar = Sidecar.start(config, Clock.systemUTC(), flowLog, startupTimeout);
         } catch (TimeoutException | java.io.IOException e) {
             flowLogCloser.close();
-            PrintWriter err = spec.commandLine().getErr();
             err.println("palisade proxy: " + e.getMessage());
             err.flush();
             return 1;
@@ -284,41 +331,34 @@ final class ProxyCommand implements Callable<Integer> {
 
     private SidecarConfig config() {
         if (namespace == null || namespace.isBlank() || serviceAccount == null || serviceAccount.isBlank()) {
-            throw new ParameterException(
-                    spec.commandLine(),
-                    "the workload's identity needs --namespace and --service-account (or POD_NAMESPACE and"
-                            + " SERVICE_ACCOUNT, which the injector sets)");
+            throw new BadLine("the workload's identity needs --namespace and --service-account (or POD_NAMESPACE and"
+                    + " SERVICE_ACCOUNT, which the injector sets)");
         }
         SpiffeId id;
         try {
             id = SpiffeId.parse("spiffe://" + trustDomain + "/ns/" + namespace + "/sa/" + serviceAccount);
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "workload identity: " + e.getMessage(), e);
+            throw new BadLine("workload identity: " + e.getMessage(), e);
         }
         SpiffeId cpId = controlPlaneId != null
                 ? controlPlaneId
                 : SpiffeId.parse("spiffe://" + trustDomain + "/ns/palisade-system/sa/palisade-control-plane");
         for (Path file : new Path[] {caBundle, tokenFile}) {
             if (!Files.isReadable(file)) {
-                throw new ParameterException(
-                        spec.commandLine(),
-                        (file == caBundle ? "--ca-bundle" : "--token-file") + ": cannot read " + file);
+                throw new BadLine((file == caBundle ? "--ca-bundle" : "--token-file") + ": cannot read " + file);
             }
         }
         if (quitTokenFile != null && !Files.isReadable(quitTokenFile)) {
-            throw new ParameterException(spec.commandLine(), "--quit-token-file: cannot read " + quitTokenFile);
+            throw new BadLine("--quit-token-file: cannot read " + quitTokenFile);
         }
         if (noCapture && inboundFor.isEmpty() && upstreams.isEmpty()) {
-            throw new ParameterException(
-                    spec.commandLine(), "--no-capture needs at least one --inbound-for or --upstream listener");
+            throw new BadLine("--no-capture needs at least one --inbound-for or --upstream listener");
         }
         OutsideMeshPolicy outside =
                 switch (outsideMesh.toLowerCase(Locale.ROOT)) {
                     case "allow" -> OutsideMeshPolicy.ALLOW;
                     case "deny" -> OutsideMeshPolicy.DENY;
-                    default ->
-                        throw new ParameterException(
-                                spec.commandLine(), "--outside-mesh: '" + outsideMesh + "' (expected allow or deny)");
+                    default -> throw new BadLine("--outside-mesh: '" + outsideMesh + "' (expected allow or deny)");
                 };
         InboundLimits d = InboundLimits.defaults();
         InboundLimits limits;
@@ -336,7 +376,7 @@ final class ProxyCommand implements Callable<Integer> {
                     d.maxClientHelloBytes(),
                     d.connectTimeout());
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "limits: " + e.getMessage(), e);
+            throw new BadLine("limits: " + e.getMessage(), e);
         }
         try {
             return new SidecarConfig(
@@ -360,7 +400,20 @@ final class ProxyCommand implements Callable<Integer> {
                     TlsOptions.defaults(),
                     drainTimeout);
         } catch (UnknownHostException e) {
-            throw new ParameterException(spec.commandLine(), "unknown host: " + e.getMessage(), e);
+            throw new BadLine("unknown host: " + e.getMessage(), e);
+        }
+    }
+
+    /** A command line whose values do not make a configuration; becomes picocli's usage error. */
+    static final class BadLine extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BadLine(String message) {
+            super(message);
+        }
+
+        BadLine(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 

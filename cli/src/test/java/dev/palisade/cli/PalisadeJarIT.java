@@ -80,6 +80,45 @@ class PalisadeJarIT {
     }
 
     @Test
+    void aSidecarLineThatIsNotAConfigurationGetsPicocliUsageError() throws Exception {
+        // Read without picocli first (ProxyFastLine), then handed back: the same message and exit code as before.
+        Path missing = dir.resolve("no-bundle.pem");
+        Result unreadable = run(
+                "proxy",
+                "--no-capture",
+                "--inbound-for",
+                "1=127.0.0.1:1",
+                "--namespace",
+                "ns",
+                "--service-account",
+                "sa",
+                "--ca-bundle",
+                missing.toString());
+        assertThat(unreadable.exitCode()).as(unreadable.toString()).isEqualTo(2);
+        assertThat(unreadable.err()).startsWith("palisade proxy: --ca-bundle: cannot read " + missing);
+        assertThat(unreadable.out()).isEmpty();
+
+        // A default's variable set but empty: picocli alone reads that line.
+        Result blank = run(
+                Map.of("POD_NAMESPACE", ""),
+                List.of(),
+                "proxy",
+                "--no-capture",
+                "--inbound-for",
+                "1=127.0.0.1:1",
+                "--service-account",
+                "sa");
+        assertThat(blank.exitCode()).as(blank.toString()).isEqualTo(2);
+        assertThat(blank.err()).startsWith("palisade proxy: the workload's identity needs --namespace");
+
+        Result typo = run("proxy", "--namespac", "ns");
+        assertThat(typo.exitCode()).as(typo.toString()).isEqualTo(2);
+        assertThat(typo.err())
+                .startsWith("palisade proxy: Unknown options: '--namespac', 'ns'")
+                .contains("Possible solutions: --namespace");
+    }
+
+    @Test
     void identityWalkthroughOfTheReadmeRunsAsRealProcesses() throws Exception {
         String ca = dir.resolve("ca").toString();
         String svid = dir.resolve("orders").toString();
