@@ -277,15 +277,15 @@ final class ProxyCommand implements Callable<Integer> {
      */
     @SuppressForbidden(reason = "picocli's writers are the process's standard output and error; so are these")
     Optional<Integer> runWithoutPicocli() {
-        SidecarConfig config;
-        try {
-            config = config();
-        } catch (BadLine e) {
-            return Optional.empty();
-        }
         PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
         try {
+            SidecarConfig config;
+            try {
+                config = config();
+            } catch (BadLine e) {
+                return Optional.empty();
+            }
             return Optional.of(run(config, out, err));
         } catch (Exception e) {
             return Optional.of(FailureHandler.report("palisade proxy", e, err));

@@ -24,9 +24,11 @@ import org.jspecify.annotations.Nullable;
  * --name value} or {@code --name=value} for the options of {@link ProxyCommand}, and {@code --no-capture}. Anything
  * else gives empty, and picocli parses the line as before and reports what is wrong in its own words: help or version,
  * an unknown or abbreviated option, a single option given twice, a missing or empty value or one that starts with
- * {@code -}, a number that is not plain decimal, a value its converter refuses, and an environment variable of a
- * default that is set but empty. The defaults are the annotations' own strings, resolved the way picocli resolves
- * {@code ${env:NAME}} and {@code ${env:NAME:-DEFAULT}}; the converters are the ones the annotations name.
+ * {@code -} or {@code @} (picocli reads {@code @file} arguments anywhere), a number that is not plain decimal, a value
+ * its converter refuses, an environment variable of a default that is set but empty or holds a {@code $} (picocli
+ * interpolates the value again), and any {@code picocli.*} system property (they change how picocli reads a line). The
+ * defaults are the annotations' own strings, resolved the way picocli resolves {@code ${env:NAME}} and {@code
+ * ${env:NAME:-DEFAULT}}; the converters are the ones the annotations name.
  * ProxyFastLineTest keeps the table equal to the annotations and the parsed commands equal to picocli's.
  */
 final class ProxyFastLine {
@@ -191,7 +193,7 @@ final class ProxyFastLine {
     static Optional<ProxyCommand> parse(String[] args, Function<String, @Nullable String> env) {
         requireNonNull(args, "args");
         requireNonNull(env, "env");
-        if (args.length == 0 || !args[0].equals("proxy")) {
+        if (args.length == 0 || !args[0].equals("proxy") || picocliPropertiesSet()) {
             return Optional.empty();
         }
         ProxyCommand command = new ProxyCommand();
@@ -224,7 +226,7 @@ final class ProxyFastLine {
                 } else {
                     return Optional.empty();
                 }
-                if (value.isEmpty() || value.startsWith("-")) {
+                if (value.isEmpty() || value.startsWith("-") || value.startsWith("@")) {
                     return Optional.empty();
                 }
                 option.setter().set(command, value);
@@ -247,10 +249,12 @@ final class ProxyFastLine {
 
     /**
      * {@code template} with its {@code ${env:…}} variables resolved as picocli resolves them: a set variable gives its
-     * value, an unset one its {@code :-} default; an unset variable without a default leaves the option without a
-     * default (empty).
+     * value, an unset one its {@code :-} default; a template that is only an unset variable without a default leaves
+     * the option without a default (empty).
      *
-     * @throws IllegalArgumentException when a variable is set but empty, which this reader leaves to picocli
+     * @throws IllegalArgumentException for what this reader leaves to picocli: a variable set but empty, a value with
+     *     a {@code $} (picocli interpolates it again), an unset variable without a default inside a longer template
+     *     (picocli writes {@code null} there)
      */
     static Optional<String> resolve(String template, Function<String, @Nullable String> env) {
         Matcher m = ENV.matcher(template);
@@ -259,16 +263,29 @@ final class ProxyFastLine {
             String value = env.apply(m.group(1));
             if (value == null) {
                 if (m.group(2) == null) {
-                    return Optional.empty();
+                    if (m.start() == 0 && m.end() == template.length()) {
+                        return Optional.empty();
+                    }
+                    throw new IllegalArgumentException("$" + m.group(1) + " is unset inside " + template);
                 }
                 value = m.group(2);
-            } else if (value.isEmpty()) {
-                throw new IllegalArgumentException("$" + m.group(1) + " is set but empty");
+            } else if (value.isEmpty() || value.indexOf('$') >= 0) {
+                throw new IllegalArgumentException("$" + m.group(1) + " is empty or holds a '$'");
             }
             m.appendReplacement(out, Matcher.quoteReplacement(value));
         }
         m.appendTail(out);
         return Optional.of(out.toString());
+    }
+
+    /** Whether a {@code picocli.*} system property is set: trimmed quotes, other {@code @file} rules and the like. */
+    private static boolean picocliPropertiesSet() {
+        for (Object key : System.getProperties().keySet()) {
+            if (key instanceof String name && name.startsWith("picocli.")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A plain decimal int: the one spelling on which picocli's integer conversion and this one cannot differ. */

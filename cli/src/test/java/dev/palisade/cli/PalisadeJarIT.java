@@ -98,24 +98,55 @@ class PalisadeJarIT {
         assertThat(unreadable.err()).startsWith("palisade proxy: --ca-bundle: cannot read " + missing);
         assertThat(unreadable.out()).isEmpty();
 
-        // A default's variable set but empty: picocli alone reads that line.
-        Result blank = run(
-                Map.of("POD_NAMESPACE", ""),
-                List.of(),
-                "proxy",
-                "--no-capture",
-                "--inbound-for",
-                "1=127.0.0.1:1",
-                "--service-account",
-                "sa");
+        // A default's variable set but empty: picocli alone reads that line, and converts "" (an unset variable
+        // would give cluster.local, and this line would start a sidecar).
+        Result blank = run(Map.of("PALISADE_TRUST_DOMAIN", ""), List.of(), startableSidecarLine());
         assertThat(blank.exitCode()).as(blank.toString()).isEqualTo(2);
-        assertThat(blank.err()).startsWith("palisade proxy: the workload's identity needs --namespace");
+        assertThat(blank.err()).startsWith("palisade proxy: Invalid value for option '--trust-domain'");
 
         Result typo = run("proxy", "--namespac", "ns");
         assertThat(typo.exitCode()).as(typo.toString()).isEqualTo(2);
         assertThat(typo.err())
                 .startsWith("palisade proxy: Unknown options: '--namespac', 'ns'")
                 .contains("Possible solutions: --namespace");
+    }
+
+    @Test
+    void aSidecarThatCannotStartReportsOneLineAndExitsWithOne() throws Exception {
+        // Read and run without picocli: a start that fails is reported as FailureHandler reports it under picocli.
+        Result result = run(startableSidecarLine());
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(1);
+        assertThat(result.err()).containsPattern("(?m)^palisade proxy: \\S");
+        assertThat(result.out()).doesNotContain("ready in");
+    }
+
+    /** A line that makes a configuration, with a control plane that never answers and a one-second start budget. */
+    private String[] startableSidecarLine() throws IOException {
+        Path bundle = Files.writeString(dir.resolve("bundle.pem"), "not a bundle\n", StandardCharsets.UTF_8);
+        Path token = Files.writeString(dir.resolve("token"), "t0ken\n", StandardCharsets.UTF_8);
+        return new String[] {
+            "proxy",
+            "--no-capture",
+            "--inbound-for",
+            "1=127.0.0.1:1",
+            "--namespace",
+            "ns",
+            "--service-account",
+            "sa",
+            "--ca-bundle",
+            bundle.toString(),
+            "--token-file",
+            token.toString(),
+            "--control-plane",
+            "127.0.0.1:1",
+            "--admin",
+            "127.0.0.1:0",
+            "--health",
+            "127.0.0.1:0",
+            "--startup-timeout",
+            "1s"
+        };
     }
 
     @Test

@@ -140,8 +140,11 @@ class ProxyFastLineTest {
         Optional<ProxyCommand> fast = ProxyFastLine.parse(line.toArray(String[]::new), System::getenv);
         assertThat(fast).as("read without picocli: %s", line).isPresent();
 
-        ProxyCommand byPicocli = new ProxyCommand();
-        new CommandLine(byPicocli).parseArgs(line.subList(1, line.size()).toArray(String[]::new));
+        // The tree Palisade.main hands the line to, with the root's settings.
+        CommandLine.ParseResult parsed =
+                Palisade.forArguments(line.toArray(String[]::new)).parseArgs(line.toArray(String[]::new));
+        ProxyCommand byPicocli =
+                (ProxyCommand) parsed.subcommand().commandSpec().userObject();
 
         for (Field field : optionFields()) {
             assertThat(field.get(fast.get())).as(field.getName()).isEqualTo(field.get(byPicocli));
@@ -174,6 +177,8 @@ class ProxyFastLineTest {
                 "proxy --upstream bad",
                 "proxy --inbound-for 80",
                 "proxy @args.txt",
+                "proxy --flow-log-dir @dir.args",
+                "proxy --flow-log-dir=@@flows",
                 "proxy --",
                 "proxy extra",
                 "version",
@@ -190,6 +195,28 @@ class ProxyFastLineTest {
         // Given on the command line, the option's default (and its variable) is not consulted.
         assertThat(ProxyFastLine.parse(new String[] {"proxy", "--control-plane", "127.0.0.1:1"}, env::get))
                 .isPresent();
+    }
+
+    @Test
+    void leavesTheLineToPicocliWhenADefaultsVariableHoldsADollar() {
+        // Picocli interpolates a variable's value again (${HOSTNAME}, $$): its reading, not this one's.
+        Map<String, String> env = Map.of("PALISADE_DATA_DIR", "/data/${HOSTNAME}");
+        assertThat(ProxyFastLine.parse(new String[] {"proxy"}, env::get)).isEmpty();
+        assertThat(ProxyFastLine.parse(new String[] {"proxy", "--flow-log-dir", "/data/x"}, env::get))
+                .isPresent();
+    }
+
+    @Test
+    void leavesTheLineToPicocliWhenAPicocliPropertyIsSet() {
+        String key = "picocli.trimQuotes";
+        System.setProperty(key, "true");
+        try {
+            assertThat(ProxyFastLine.parse(new String[] {"proxy"}, name -> null))
+                    .isEmpty();
+        } finally {
+            System.clearProperty(key);
+        }
+        assertThat(ProxyFastLine.parse(new String[] {"proxy"}, name -> null)).isPresent();
     }
 
     @Test
@@ -225,10 +252,16 @@ class ProxyFastLineTest {
 
     @Test
     void resolvesOnlyTheVariablesOfTheTemplate() {
-        Function<String, String> env = Map.of("A", "x$1\\y", "EMPTY", "")::get;
-        assertThat(ProxyFastLine.resolve("0.0.0.0:${env:A:-15006}", env)).contains("0.0.0.0:x$1\\y");
+        Function<String, String> env = Map.of("A", "x\\y", "EMPTY", "", "DOLLAR", "x$1")::get;
+        assertThat(ProxyFastLine.resolve("0.0.0.0:${env:A:-15006}", env)).contains("0.0.0.0:x\\y");
+        assertThatThrownBy(() -> ProxyFastLine.resolve("${env:DOLLAR}", env))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("$DOLLAR");
         assertThat(ProxyFastLine.resolve("0.0.0.0:${env:B:-15006}", env)).contains("0.0.0.0:15006");
         assertThat(ProxyFastLine.resolve("${env:B}", env)).isEmpty();
+        assertThatThrownBy(() -> ProxyFastLine.resolve("host:${env:B}", env))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("$B");
         assertThat(ProxyFastLine.resolve("plain", env)).contains("plain");
         assertThatThrownBy(() -> ProxyFastLine.resolve("${env:EMPTY:-d}", env))
                 .isInstanceOf(IllegalArgumentException.class)
