@@ -83,17 +83,7 @@ class PalisadeJarIT {
     void aSidecarLineThatIsNotAConfigurationGetsPicocliUsageError() throws Exception {
         // Read without picocli first (ProxyFastLine), then handed back: the same message and exit code as before.
         Path missing = dir.resolve("no-bundle.pem");
-        Result unreadable = run(
-                "proxy",
-                "--no-capture",
-                "--inbound-for",
-                "1=127.0.0.1:1",
-                "--namespace",
-                "ns",
-                "--service-account",
-                "sa",
-                "--ca-bundle",
-                missing.toString());
+        Result unreadable = run(sidecarLine(missing));
         assertThat(unreadable.exitCode()).as(unreadable.toString()).isEqualTo(2);
         assertThat(unreadable.err()).startsWith("palisade proxy: --ca-bundle: cannot read " + missing);
         assertThat(unreadable.out()).isEmpty();
@@ -123,7 +113,10 @@ class PalisadeJarIT {
 
     /** A line that makes a configuration, with a control plane that never answers and a one-second start budget. */
     private String[] startableSidecarLine() throws IOException {
-        Path bundle = Files.writeString(dir.resolve("bundle.pem"), "not a bundle\n", StandardCharsets.UTF_8);
+        return sidecarLine(Files.writeString(dir.resolve("bundle.pem"), "not a bundle\n", StandardCharsets.UTF_8));
+    }
+
+    private String[] sidecarLine(Path caBundle) throws IOException {
         Path token = Files.writeString(dir.resolve("token"), "t0ken\n", StandardCharsets.UTF_8);
         return new String[] {
             "proxy",
@@ -135,7 +128,7 @@ class PalisadeJarIT {
             "--service-account",
             "sa",
             "--ca-bundle",
-            bundle.toString(),
+            caBundle.toString(),
             "--token-file",
             token.toString(),
             "--control-plane",
