@@ -241,7 +241,7 @@ final class ProxyFastLine {
                 }
             }
         } catch (Exception e) {
-            // A value that does not convert, or a default's variable set but empty: picocli says which and why.
+            // A value that does not convert, or a default that this reader leaves to picocli: picocli says why.
             return Optional.empty();
         }
         return Optional.of(command);

@@ -158,6 +158,27 @@ class InjectionConfigTest {
     }
 
     @Test
+    void theReadmesShowTheDefaultJvmOptions() throws Exception {
+        String expected = String.join(" ", InjectionConfig.DEFAULT_PROXY_JVM_OPTIONS);
+
+        String injector = Files.readString(Path.of("README.md"));
+        Matcher block = Pattern.compile("flags `perf/run` measures.*?```\\n(.*?)```", Pattern.DOTALL)
+                .matcher(injector);
+        assertThat(block.find())
+                .as("injector/README.md shows the default options in a code block")
+                .isTrue();
+        assertThat(block.group(1).strip().replaceAll("\\s+", " ")).isEqualTo(expected);
+
+        String perf = Files.readString(Path.of("../perf/README.md"));
+        Matcher quoted = Pattern.compile("Default \\(`PERF_SIDECAR_OPTS` replaces it\\):\\s*`([^`]*)`")
+                .matcher(perf);
+        assertThat(quoted.find())
+                .as("perf/README.md quotes the default sidecar flags")
+                .isTrue();
+        assertThat(quoted.group(1).strip().replaceAll("\\s+", " ")).isEqualTo(expected);
+    }
+
+    @Test
     void defaultsAreTheDesignsPorts() {
         InjectionConfig config = InjectionConfig.builder().image("img:1").build();
 
