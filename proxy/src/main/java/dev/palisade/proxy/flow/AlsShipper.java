@@ -2,17 +2,27 @@ package dev.palisade.proxy.flow;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.protobuf.CodedOutputStream;
 import dev.palisade.certs.spiffe.SpiffeId;
 import dev.palisade.flowlog.SpillQueue;
 import dev.palisade.flowlog.v1.Entry;
 import dev.palisade.proxy.identity.Backoff;
 import io.envoyproxy.envoy.service.accesslog.v3.AccessLogServiceGrpc;
-import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage;
 import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsResponse;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Drainable;
+import io.grpc.KnownLength;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.netty.handler.ssl.SslContext;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -48,6 +58,8 @@ final class AlsShipper implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(AlsShipper.class);
     private static final long IDLE_WAIT_MILLIS = 1000;
     private static final long FILL_STEP_MILLIS = 20;
+    /** CodedOutputStream's buffer when a message is drained into gRPC's frame (its default size). */
+    private static final int DRAIN_BUFFER = 4096;
 
     private final SpillQueue queue;
     private final SpiffeId sidecar;
@@ -60,6 +72,16 @@ final class AlsShipper implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private final Thread thread;
     private final Object monitor = new Object();
+
+    /**
+     * AccessLogService's StreamAccessLogs with {@link AlsMessages.Message} as its request: each message is encoded
+     * straight into gRPC's frame ({@link MessageStream}) instead of being built as Envoy's generated messages first.
+     */
+    static final MethodDescriptor<AlsMessages.Message, StreamAccessLogsResponse> STREAM_ACCESS_LOGS =
+            AccessLogServiceGrpc.getStreamAccessLogsMethod().toBuilder(
+                            new MessageMarshaller(),
+                            AccessLogServiceGrpc.getStreamAccessLogsMethod().getResponseMarshaller())
+                    .build();
 
     private final AtomicLong shipped = new AtomicLong();
     private final AtomicLong streamsOk = new AtomicLong();
@@ -246,29 +268,32 @@ final class AlsShipper implements AutoCloseable {
             return failed("no channel: " + e);
         }
         CompletableFuture<Boolean> done = new CompletableFuture<>();
-        StreamObserver<StreamAccessLogsMessage> out = null;
+        StreamObserver<AlsMessages.Message> out = null;
         try {
-            out = AccessLogServiceGrpc.newStub(ch)
-                    .withDeadlineAfter(streamDeadline.toMillis(), TimeUnit.MILLISECONDS)
-                    .streamAccessLogs(new StreamObserver<>() {
-                        private boolean answered;
+            ClientCall<AlsMessages.Message, StreamAccessLogsResponse> call = ch.newCall(
+                    STREAM_ACCESS_LOGS,
+                    CallOptions.DEFAULT.withDeadlineAfter(streamDeadline.toMillis(), TimeUnit.MILLISECONDS));
+            out = ClientCalls.asyncClientStreamingCall(call, new StreamObserver<>() {
+                private boolean answered;
 
-                        @Override
-                        public void onNext(StreamAccessLogsResponse response) {
-                            answered = true;
-                        }
+                @Override
+                public void onNext(StreamAccessLogsResponse response) {
+                    answered = true;
+                }
 
-                        @Override
-                        public void onError(Throwable t) {
-                            done.completeExceptionally(t);
-                        }
+                @Override
+                public void onError(Throwable t) {
+                    done.completeExceptionally(t);
+                }
 
-                        @Override
-                        public void onCompleted() {
-                            done.complete(answered);
-                        }
-                    });
-            AlsMessages.forEach(sidecar, batch, out::onNext);
+                @Override
+                public void onCompleted() {
+                    done.complete(answered);
+                }
+            });
+            for (AlsMessages.Message message : AlsMessages.of(sidecar, batch)) {
+                out.onNext(message);
+            }
             out.onCompleted();
         } catch (RuntimeException e) {
             if (out != null) {
@@ -309,7 +334,8 @@ final class AlsShipper implements AutoCloseable {
             ch = NettyChannelBuilder.forAddress(collector.getHostString(), collector.getPort())
                     .sslContext(requireNonNull(sslContext.get(), "sslContext"))
                     // This shipper retries whole batches itself. gRPC's own retry would keep every sent message
-                    // reachable for replay until the collector's answer, i.e. a whole batch of Envoy messages.
+                    // reachable for replay until the collector's answer, i.e. a whole batch's messages and the entries
+                    // they hold.
                     .disableRetry()
                     .build();
             channel = ch;
@@ -376,6 +402,87 @@ final class AlsShipper implements AutoCloseable {
     private void wakeUp() {
         synchronized (monitor) {
             monitor.notifyAll();
+        }
+    }
+
+    /** Writes an {@link AlsMessages.Message}; the sidecar never reads one. */
+    private static final class MessageMarshaller implements MethodDescriptor.Marshaller<AlsMessages.Message> {
+        @Override
+        public InputStream stream(AlsMessages.Message message) {
+            return new MessageStream(message);
+        }
+
+        @Override
+        public AlsMessages.Message parse(InputStream stream) {
+            throw new UnsupportedOperationException("the sidecar only sends access-log messages");
+        }
+    }
+
+    /**
+     * A message as gRPC's framer takes it: its length known up front ({@link KnownLength}) and its bytes written into
+     * the frame ({@link Drainable}), as protobuf's own marshaller does. Reading it byte by byte, which the framer does
+     * not do, encodes it into an array first.
+     */
+    private static final class MessageStream extends InputStream implements Drainable, KnownLength {
+        private AlsMessages.@Nullable Message message;
+        private @Nullable ByteArrayInputStream encoded;
+
+        MessageStream(AlsMessages.Message message) {
+            this.message = message;
+        }
+
+        @Override
+        public int drainTo(OutputStream target) throws IOException {
+            AlsMessages.Message m = message;
+            if (m != null) {
+                int size = m.serializedSize();
+                CodedOutputStream out = CodedOutputStream.newInstance(target, Math.min(size, DRAIN_BUFFER));
+                m.writeTo(out);
+                out.flush();
+                message = null;
+                if (out.getTotalBytesWritten() != size) {
+                    // The frame's length prefix says size: a mismatch would corrupt the stream, so fail the call.
+                    throw new IOException(
+                            "an access-log message of " + size + " bytes wrote " + out.getTotalBytesWritten());
+                }
+                return size;
+            }
+            ByteArrayInputStream e = encoded;
+            return e == null ? 0 : (int) e.transferTo(target);
+        }
+
+        @Override
+        public int available() {
+            AlsMessages.Message m = message;
+            if (m != null) {
+                return m.serializedSize();
+            }
+            ByteArrayInputStream e = encoded;
+            return e == null ? 0 : e.available();
+        }
+
+        @Override
+        public int read() throws IOException {
+            return encoded().read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return encoded().read(b, off, len);
+        }
+
+        private ByteArrayInputStream encoded() throws IOException {
+            AlsMessages.Message m = message;
+            if (m != null) {
+                byte[] bytes = new byte[m.serializedSize()];
+                CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+                m.writeTo(out);
+                out.checkNoSpaceLeft();
+                encoded = new ByteArrayInputStream(bytes);
+                message = null;
+            }
+            ByteArrayInputStream e = encoded;
+            return e == null ? new ByteArrayInputStream(new byte[0]) : e;
         }
     }
 }
