@@ -146,20 +146,6 @@ final class AlsMessages {
                             + nested(logsField(), logs);
         }
 
-        /** Whether the entries are HTTP records ({@code http_logs}) rather than {@code tcp_logs}. */
-        boolean http() {
-            return http;
-        }
-
-        /** Whether this message carries the stream's identifier. */
-        boolean identifies() {
-            return sidecar != null;
-        }
-
-        List<Entry> entries() {
-            return entries;
-        }
-
         /** The encoded size in bytes. */
         int serializedSize() {
             return size;
@@ -267,13 +253,11 @@ final class AlsMessages {
             }
             long nanos = r.getStartUnixNanos();
             startNested(out, AccessLogCommon.START_TIME_FIELD_NUMBER, timestampSize(nanos));
-            long seconds = Math.floorDiv(nanos, 1_000_000_000L);
-            int fraction = (int) Math.floorMod(nanos, 1_000_000_000L);
-            if (seconds != 0) {
-                out.writeInt64(Timestamp.SECONDS_FIELD_NUMBER, seconds);
+            if (seconds(nanos) != 0) {
+                out.writeInt64(Timestamp.SECONDS_FIELD_NUMBER, seconds(nanos));
             }
-            if (fraction != 0) {
-                out.writeInt32(Timestamp.NANOS_FIELD_NUMBER, fraction);
+            if (nanosOfSecond(nanos) != 0) {
+                out.writeInt32(Timestamp.NANOS_FIELD_NUMBER, nanosOfSecond(nanos));
             }
         }
         // filter_state_objects: one map entry, key ENTRY_KEY, value an Any whose value is the entry's bytes.
@@ -295,10 +279,20 @@ final class AlsMessages {
     }
 
     private static int timestampSize(long unixNanos) {
-        long seconds = Math.floorDiv(unixNanos, 1_000_000_000L);
-        int fraction = (int) Math.floorMod(unixNanos, 1_000_000_000L);
+        long seconds = seconds(unixNanos);
+        int fraction = nanosOfSecond(unixNanos);
         return (seconds == 0 ? 0 : CodedOutputStream.computeInt64Size(Timestamp.SECONDS_FIELD_NUMBER, seconds))
                 + (fraction == 0 ? 0 : CodedOutputStream.computeInt32Size(Timestamp.NANOS_FIELD_NUMBER, fraction));
+    }
+
+    /** A Timestamp's {@code seconds}: rounded down, so that a time before 1970 has non-negative nanos. */
+    private static long seconds(long unixNanos) {
+        return Math.floorDiv(unixNanos, 1_000_000_000L);
+    }
+
+    /** A Timestamp's {@code nanos}, 0 to 999,999,999. */
+    private static int nanosOfSecond(long unixNanos) {
+        return (int) Math.floorMod(unixNanos, 1_000_000_000L);
     }
 
     private static int addressSize(String ip, int port) {
