@@ -131,6 +131,9 @@ def report(path):
       f"{machine['loadavg']}, at end {rates.get('loadavg_end', '?')} (shared, noisy: read the ratios, not the "
       f"absolute figures).")
     w(f"- JVM: {machine['java']}. Sidecar flags: `{machine['sidecar_opts']}`."
+      + (f" Sidecar TLS groups: `{machine['tls_groups']}`"
+         + (" (X25519MLKEM768 first)" if machine['tls_groups'] == 'default' else " (PERF_TLS_GROUPS)") + "."
+         if 'tls_groups' in machine else "")
       + (f" Control plane flags: `{machine['cp_opts']}`"
          + (f", at nice {machine['cp_nice']} (PERF_CP_NICE)" if 'cp_nice' in machine else "") + "."
          if machine.get('cp_opts') else ""))

@@ -221,6 +221,16 @@ final class ProxyCommand implements Callable<Integer> {
     Duration startupTimeout;
 
     @Option(
+            names = "--tls-groups",
+            paramLabel = "GROUP[,GROUP...]",
+            defaultValue = "${env:PALISADE_TLS_GROUPS:-X25519MLKEM768,X25519,P-256}",
+            description = "TLS key-exchange groups, most preferred first, of X25519MLKEM768 (hybrid post-quantum),"
+                    + " X25519, P-256, P-384, P-521; every sidecar of a mesh must share one (default:"
+                    + " ${DEFAULT-VALUE}).",
+            converter = TlsGroupsConverter.class)
+    TlsGroups tlsGroups;
+
+    @Option(
             names = "--max-header-bytes",
             paramLabel = "BYTES",
             description = "Largest request header block, HTTP/1.1 and HTTP/2 (default: 65536; 431 beyond).")
@@ -397,7 +407,7 @@ final class ProxyCommand implements Callable<Integer> {
                     flowLogDir,
                     outside,
                     limits,
-                    TlsOptions.defaults(),
+                    TlsOptions.defaults().withGroups(tlsGroups.names()),
                     drainTimeout);
         } catch (UnknownHostException e) {
             throw new BadLine("unknown host: " + e.getMessage(), e);
@@ -427,6 +437,25 @@ final class ProxyCommand implements Callable<Integer> {
         public ExplicitInbound convert(String value) {
             try {
                 return ExplicitInbound.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(String.valueOf(e.getMessage()));
+            }
+        }
+    }
+
+    /** The key-exchange groups of {@code --tls-groups}, in preference order. */
+    record TlsGroups(List<String> names) {
+        TlsGroups {
+            names = List.copyOf(names);
+        }
+    }
+
+    /** {@code GROUP[,GROUP...]}, each one of {@link TlsOptions#KNOWN_GROUPS}. */
+    static final class TlsGroupsConverter implements ITypeConverter<TlsGroups> {
+        @Override
+        public TlsGroups convert(String value) {
+            try {
+                return new TlsGroups(TlsOptions.parseGroups(value));
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.TypeConversionException(String.valueOf(e.getMessage()));
             }

@@ -155,6 +155,12 @@ final class ProxyFastLine {
                     "120s",
                     (c, v) -> c.startupTimeout = new DurationConverter().convert(v)),
             new Option(
+                    "--tls-groups",
+                    "tlsGroups",
+                    Kind.SINGLE,
+                    "${env:PALISADE_TLS_GROUPS:-X25519MLKEM768,X25519,P-256}",
+                    (c, v) -> c.tlsGroups = new ProxyCommand.TlsGroupsConverter().convert(v)),
+            new Option(
                     "--max-header-bytes", "maxHeaderBytes", Kind.SINGLE, null, (c, v) -> c.maxHeaderBytes = decimal(v)),
             new Option(
                     "--max-header-count", "maxHeaderCount", Kind.SINGLE, null, (c, v) -> c.maxHeaderCount = decimal(v)),

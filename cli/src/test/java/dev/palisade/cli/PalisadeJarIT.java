@@ -102,6 +102,24 @@ class PalisadeJarIT {
     }
 
     @Test
+    void aKeyExchangeGroupThatIsNotOneIsAUsageErrorNamingIt() throws Exception {
+        List<String> line = new java.util.ArrayList<>(List.of(startableSidecarLine()));
+        line.addAll(List.of("--tls-groups", "X25519,X448"));
+        Result flag = run(line.toArray(String[]::new));
+        assertThat(flag.exitCode()).as(flag.toString()).isEqualTo(2);
+        assertThat(flag.err())
+                .startsWith("palisade proxy: Invalid value for option '--tls-groups': entry 2 of 'X25519,X448',"
+                        + " 'X448', is not a key-exchange group (expected one of X25519MLKEM768, X25519, P-256,");
+
+        // The injector's way: the option's default from the environment, checked the same.
+        Result env = run(Map.of("PALISADE_TLS_GROUPS", "P-256,P-256"), List.of(), startableSidecarLine());
+        assertThat(env.exitCode()).as(env.toString()).isEqualTo(2);
+        assertThat(env.err())
+                .startsWith("palisade proxy: Invalid value for option '--tls-groups': entry 2 of 'P-256,P-256',"
+                        + " 'P-256', is given twice");
+    }
+
+    @Test
     void aSidecarThatCannotStartReportsOneLineAndExitsWithOne() throws Exception {
         // Read and run without picocli: a start that fails is reported as FailureHandler reports it under picocli.
         Result result = run(startableSidecarLine());

@@ -116,6 +116,7 @@ class ProxyFastLineTest {
                         "--max-concurrent-streams=250",
                         "--header-read-timeout=5s",
                         "--idle-timeout=90s",
+                        "--tls-groups=X25519,P-256",
                         "--trust-domain=example.org",
                         "--namespace=ns-1",
                         "--service-account=sa-1"),
@@ -128,6 +129,8 @@ class ProxyFastLineTest {
                         "1",
                         "--idle-timeout",
                         "1h",
+                        "--tls-groups",
+                        "P-384, X25519MLKEM768",
                         "--upstream",
                         "a=1:h:2",
                         "--inbound-for",
@@ -175,6 +178,9 @@ class ProxyFastLineTest {
                 "proxy --control-plane no-port",
                 "proxy --trust-domain Bad!Domain",
                 "proxy --upstream bad",
+                "proxy --tls-groups x25519",
+                "proxy --tls-groups X25519,,P-256",
+                "proxy --tls-groups=P-256,P-256",
                 "proxy --inbound-for 80",
                 "proxy @args.txt",
                 "proxy --flow-log-dir @dir.args",
@@ -227,7 +233,8 @@ class ProxyFastLineTest {
                 "SERVICE_ACCOUNT", "orders",
                 "PALISADE_CONTROL_PLANE", "127.0.0.9:15012",
                 "PALISADE_INBOUND_PORT", "16006",
-                "PALISADE_DATA_DIR", "/data");
+                "PALISADE_DATA_DIR", "/data",
+                "PALISADE_TLS_GROUPS", "X25519,P-384");
         ProxyCommand command = ProxyFastLine.parse(new String[] {"proxy", "--namespace", "given"}, env::get)
                 .orElseThrow();
 
@@ -240,6 +247,7 @@ class ProxyFastLineTest {
         assertThat(command.outboundListen.getPort()).isEqualTo(15001);
         assertThat(command.flowLogDir).hasToString("/data");
         assertThat(command.caBundle).hasToString("/var/run/palisade/ca/bundle.pem");
+        assertThat(command.tlsGroups.names()).containsExactly("X25519", "P-384");
 
         ProxyCommand bare =
                 ProxyFastLine.parse(new String[] {"proxy"}, name -> null).orElseThrow();
@@ -248,6 +256,8 @@ class ProxyFastLineTest {
         assertThat(bare.serviceAccount).isNull();
         assertThat(bare.flowLogDir).isNull();
         assertThat(bare.health.getPort()).isEqualTo(15021);
+        // The option's default is the TLS contexts' own.
+        assertThat(bare.tlsGroups.names()).isEqualTo(dev.palisade.certs.tls.TlsOptions.DEFAULT_GROUPS);
     }
 
     @Test

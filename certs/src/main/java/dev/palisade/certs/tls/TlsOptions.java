@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.palisade.certs.x509.SvidVerifier;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,6 +26,13 @@ public record TlsOptions(
 
     public static final List<String> DEFAULT_GROUPS = List.of(X25519_MLKEM768, "X25519", "P-256");
 
+    /**
+     * The key-exchange groups an operator may choose from, by BoringSSL's names: the hybrid, X25519 and the NIST
+     * curves of 256 bits and more. Every one is a strong choice; the list is closed so that a misspelt name is an
+     * error at start-up instead of a group that BoringSSL silently does not offer.
+     */
+    public static final List<String> KNOWN_GROUPS = List.of(X25519_MLKEM768, "X25519", "P-256", "P-384", "P-521");
+
     public TlsOptions {
         requireNonNull(minVersion, "minVersion");
         requireNonNull(provider, "provider");
@@ -37,6 +45,34 @@ public record TlsOptions(
         if (clockSkew.isNegative() || clockSkew.compareTo(Duration.ofHours(1)) > 0) {
             throw new IllegalArgumentException("clockSkew: " + clockSkew + " (expected: 0s..1h)");
         }
+    }
+
+    /**
+     * Key-exchange groups from a comma-separated list in preference order, such as {@code X25519,P-256}.
+     *
+     * @throws IllegalArgumentException naming the first entry that is empty, unknown or repeated
+     */
+    public static List<String> parseGroups(String commaSeparated) {
+        requireNonNull(commaSeparated, "commaSeparated");
+        List<String> groups = new ArrayList<>();
+        String[] entries = commaSeparated.split(",", -1);
+        for (int i = 0; i < entries.length; i++) {
+            String group = entries[i].strip();
+            String where = "entry " + (i + 1) + " of '" + commaSeparated + "'";
+            if (group.isEmpty()) {
+                throw new IllegalArgumentException(where + " is empty (expected: a comma-separated list of "
+                        + String.join(", ", KNOWN_GROUPS) + ")");
+            }
+            if (!KNOWN_GROUPS.contains(group)) {
+                throw new IllegalArgumentException(where + ", '" + group + "', is not a key-exchange group"
+                        + " (expected one of " + String.join(", ", KNOWN_GROUPS) + "; names are case-sensitive)");
+            }
+            if (groups.contains(group)) {
+                throw new IllegalArgumentException(where + ", '" + group + "', is given twice");
+            }
+            groups.add(group);
+        }
+        return List.copyOf(groups);
     }
 
     /** TLS 1.3 only, BoringSSL when available, post-quantum hybrid preferred, no ALPN, one minute of skew. */

@@ -372,6 +372,66 @@ class MutualTlsIT {
         goodSvidsCompleteMutualTls13AndSeeEachOthersIds(TlsProvider.OPENSSL, TlsProvider.OPENSSL);
     }
 
+    /** The group BoringSSL negotiated on a client connection (netty-tcnative's own accessor; tests only). */
+    static String negotiatedGroup(TlsTestPeer.Client connection) throws Exception {
+        return io.netty.internal.tcnative.SSL.getGroupName(
+                ((io.netty.handler.ssl.ReferenceCountedOpenSslEngine) connection.ssl.engine()).sslPointer());
+    }
+
+    static Stream<Arguments> groupChoices() {
+        return Stream.of(
+                // server's groups, client's groups, the group they agree on
+                Arguments.of(TlsOptions.DEFAULT_GROUPS, TlsOptions.DEFAULT_GROUPS, TlsOptions.X25519_MLKEM768),
+                Arguments.of(TlsOptions.DEFAULT_GROUPS, List.of("X25519", "P-256"), "X25519"),
+                Arguments.of(List.of("X25519", "P-256"), TlsOptions.DEFAULT_GROUPS, "X25519"),
+                Arguments.of(TlsOptions.DEFAULT_GROUPS, List.of("P-384", "P-256"), "P-256"),
+                // no group in common: both sides fail the handshake
+                Arguments.of(List.of("P-384"), TlsOptions.DEFAULT_GROUPS.subList(0, 1), null),
+                // the client's key share is X25519; the server asks again (HelloRetryRequest) for P-384
+                Arguments.of(List.of("P-384"), List.of("X25519", "P-384"), "P-384"));
+    }
+
+    @ParameterizedTest(name = "server {0}, client {1}")
+    @MethodSource("groupChoices")
+    void theSidesAgreeOnAGroupBothChoseOrRefuseCleanly(
+            List<String> serverGroups, List<String> clientGroups, String agreed) throws Exception {
+        SslContext server = SpiffeSslContexts.forServer(
+                issue(SERVER_ID), bundles, options(TlsProvider.OPENSSL).withGroups(serverGroups));
+        SslContext client = SpiffeSslContexts.forClient(
+                issue(CLIENT_ID),
+                bundles,
+                options(TlsProvider.OPENSSL).withGroups(clientGroups),
+                PeerAuthorizer.exactly(SERVER_ID));
+        try (TlsTestPeer peer = new TlsTestPeer(server, MutualTlsIT::peerId)) {
+            try (TlsTestPeer.Client connection = peer.connect(client)) {
+                TlsTestPeer.Handshake atClient = connection.handshake();
+                if (agreed == null) {
+                    assertThat(atClient.success()).isFalse();
+                    assertThat(atClient.cause()).hasStackTraceContaining("HANDSHAKE_FAILURE");
+                    assertThat(peer.nextServerHandshake().success()).isFalse();
+                    connection.closed.get(10, TimeUnit.SECONDS);
+                } else {
+                    assertThat(atClient.success())
+                            .as("client handshake: %s", atClient.cause())
+                            .isTrue();
+                    assertThat(negotiatedGroup(connection)).isEqualTo(agreed);
+                    assertThat(peer.nextServerHandshake().success()).isTrue();
+                    assertThat(connection.nextLine()).isEqualTo(CLIENT_ID.toString());
+                }
+            }
+            // A client with the server's own groups still gets through afterwards.
+            SslContext usual = SpiffeSslContexts.forClient(
+                    issue(CLIENT_ID),
+                    bundles,
+                    options(TlsProvider.OPENSSL).withGroups(serverGroups),
+                    PeerAuthorizer.exactly(SERVER_ID));
+            try (TlsTestPeer.Client next = peer.connect(usual)) {
+                assertThat(next.handshake().success()).isTrue();
+                assertThat(next.nextLine()).isEqualTo(CLIENT_ID.toString());
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(
             value = TlsProvider.class,
