@@ -1,5 +1,6 @@
 package dev.palisade.cli;
 
+import dev.palisade.certs.tls.TlsOptions;
 import dev.palisade.injector.manifest.ManifestInjector;
 import dev.palisade.injector.manifest.ManifestResult;
 import dev.palisade.injector.mutate.ContainerResources;
@@ -202,6 +203,15 @@ final class InjectCommand implements Callable<Integer> {
                         + " palisade.dev/proxy-jvm-options.")
         private Optional<String> proxyJvmOptions = Optional.empty();
 
+        @Option(
+                names = "--proxy-tls-groups",
+                paramLabel = "GROUP[,GROUP...]",
+                description = "The proxies' TLS key-exchange groups, most preferred first, of X25519MLKEM768 (hybrid"
+                        + " post-quantum), X25519, P-256, P-384, P-521; given to the proxy as PALISADE_TLS_GROUPS"
+                        + " (default, and when empty: X25519MLKEM768,X25519,P-256, the proxy's own, and then the"
+                        + " variable is left out). Mesh-wide, no annotation: every sidecar must share a group.")
+        private Optional<String> proxyTlsGroups = Optional.empty();
+
         /**
          * The injection settings.
          *
@@ -228,6 +238,10 @@ final class InjectCommand implements Callable<Integer> {
                             .filter(value -> !value.isBlank()) // an empty chart value: the default
                             .map(InjectionConfig::parseJvmOptions)
                             .orElse(InjectionConfig.DEFAULT_PROXY_JVM_OPTIONS))
+                    .proxyTlsGroups(proxyTlsGroups
+                            .filter(value -> !value.isBlank()) // an empty chart value: the default
+                            .map(InjectionConfig::parseTlsGroups)
+                            .orElse(TlsOptions.DEFAULT_GROUPS))
                     .build();
         }
 

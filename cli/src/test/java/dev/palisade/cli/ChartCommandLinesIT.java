@@ -2,6 +2,7 @@ package dev.palisade.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,8 +15,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Every {@code palisade} command line that helm/palisade renders parses with the real command tree: a chart that
@@ -38,7 +41,8 @@ class ChartCommandLinesIT {
                         "webhook.failurePolicy", "Ignore",
                         "flowLogs.otlp.endpoint", "http://otel-collector.observability:4318",
                         "flowLogs.otlp.queueSize", "65536",
-                        "proxy.jvmOptions", "-Xmx96m -XX:+UseSerialGC"));
+                        "proxy.jvmOptions", "-Xmx96m -XX:+UseSerialGC",
+                        "proxy.tlsGroups", "X25519,P-256"));
     }
 
     @ParameterizedTest
@@ -70,6 +74,42 @@ class ChartCommandLinesIT {
                 .filteredOn(args -> args.get(0).equals("webhook"))
                 .singleElement()
                 .satisfies(args -> assertThat(args).contains("--proxy-jvm-options=-Xmx96m -XX:+UseSerialGC"));
+    }
+
+    @Test
+    void theProxyTlsGroupsReachTheWebhookAsOneArgumentOnlyWhenSet() throws Exception {
+        assertThat(palisadeCommandLines(template(Map.of())))
+                .allSatisfy(args -> assertThat(args).noneMatch(a -> a.startsWith("--proxy-tls-groups")));
+
+        List<List<String>> set = palisadeCommandLines(template(Map.of("proxy.tlsGroups", "X25519,P-256")));
+        assertThat(set)
+                .filteredOn(args -> args.get(0).equals("webhook"))
+                .singleElement()
+                .satisfies(args -> assertThat(args).contains("--proxy-tls-groups=X25519,P-256"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "x25519          | entry 1 of 'x25519', 'x25519', is not a key-exchange group",
+                "X25519,,P-256   | entry 2 of 'X25519,,P-256' is empty",
+                "P-256,P-256     | entry 2 of 'P-256,P-256', 'P-256', is given twice"
+            })
+    void aBadTlsGroupsValueStopsTheWebhookNamingTheEntry(String value, String problem) throws Exception {
+        List<String> args = palisadeCommandLines(template(Map.of("proxy.tlsGroups", value))).stream()
+                .filter(a -> a.get(0).equals("webhook"))
+                .findFirst()
+                .orElseThrow();
+        // The rendered line parses; the webhook refuses it when it builds its injection settings, before serving.
+        CommandLine.ParseResult parsed = Palisade.newCommandLine().parseArgs(args.toArray(String[]::new));
+        CommandSpec webhook = parsed.subcommand().commandSpec();
+        InjectCommand.InjectionOptions injection = (InjectCommand.InjectionOptions)
+                webhook.mixins().get("injection").userObject();
+
+        assertThatThrownBy(() -> injection.config(webhook))
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("invalid injection setting: proxyTlsGroups: " + problem);
     }
 
     private static String template(Map<String, String> values) {

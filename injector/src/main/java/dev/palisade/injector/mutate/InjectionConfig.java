@@ -2,6 +2,7 @@ package dev.palisade.injector.mutate;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.palisade.certs.tls.TlsOptions;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -32,6 +33,10 @@ import java.util.stream.Stream;
  * @param proxyJvmOptions the proxy JVM's options, given to it as {@code JDK_JAVA_OPTIONS} (which every {@code java}
  *     launcher of JDK 9 and later reads, whatever script the image wraps it in); empty for the JVM's own defaults; a
  *     pod's {@link PodAnnotations#PROXY_JVM_OPTIONS} replaces them
+ * @param proxyTlsGroups the proxies' TLS key-exchange groups, most preferred first, each one of
+ *     {@link TlsOptions#KNOWN_GROUPS}; given to the proxy as {@code PALISADE_TLS_GROUPS} only when they differ from
+ *     {@link TlsOptions#DEFAULT_GROUPS}, so that pods injected with the default stay as they were. Mesh-wide only, no
+ *     annotation: every sidecar of the mesh must share at least one group, or their handshakes fail
  * @param tokenAudience the audience of the projected ServiceAccount token the proxy presents to the control plane
  * @param tokenExpirationSeconds that token's lifetime; the kubelet refreshes it at 80% (Kubernetes requires >= 600)
  * @param proxyReadyTimeoutSeconds how long, on clusters without native sidecars, the app waits for the proxy to be ready
@@ -51,6 +56,7 @@ public record InjectionConfig(
         ContainerResources initResources,
         String logLevel,
         List<String> proxyJvmOptions,
+        List<String> proxyTlsGroups,
         String tokenAudience,
         long tokenExpirationSeconds,
         int proxyReadyTimeoutSeconds) {
@@ -188,6 +194,8 @@ public record InjectionConfig(
                 throw new IllegalArgumentException("proxyJvmOptions: " + e.getMessage(), e);
             }
         }
+        proxyTlsGroups = List.copyOf(requireNonNull(proxyTlsGroups, "proxyTlsGroups"));
+        verifyTlsGroups(proxyTlsGroups);
         if (requireNonNull(tokenAudience, "tokenAudience").isBlank()) {
             throw new IllegalArgumentException("tokenAudience: empty");
         }
@@ -226,6 +234,7 @@ public record InjectionConfig(
                 .initResources(initResources)
                 .logLevel(logLevel)
                 .proxyJvmOptions(proxyJvmOptions)
+                .proxyTlsGroups(proxyTlsGroups)
                 .tokenAudience(tokenAudience)
                 .tokenExpirationSeconds(tokenExpirationSeconds)
                 .proxyReadyTimeoutSeconds(proxyReadyTimeoutSeconds);
@@ -250,6 +259,16 @@ public record InjectionConfig(
     public static List<String> parseJvmOptions(String value) {
         String trimmed = requireNonNull(value, "value").strip();
         return trimmed.equals("none") ? List.of() : List.of(trimmed.split("\\s+"));
+    }
+
+    /**
+     * Splits the cluster's TLS groups as {@code --proxy-tls-groups} gives them: comma-separated, spaces around each one
+     * ignored, as the proxy's own {@code --tls-groups} reads them. The record's constructor checks them.
+     */
+    public static List<String> parseTlsGroups(String value) {
+        return Stream.of(requireNonNull(value, "value").split(",", -1))
+                .map(String::strip)
+                .toList();
     }
 
     /**
@@ -303,6 +322,29 @@ public record InjectionConfig(
         }
     }
 
+    /**
+     * The groups as {@link TlsOptions#parseGroups} accepts them, which names the first empty, unknown or repeated one;
+     * and one exact name per entry, since the proxy reads them back from one comma-separated variable.
+     */
+    private static void verifyTlsGroups(List<String> groups) {
+        if (groups.isEmpty()) {
+            throw new IllegalArgumentException("proxyTlsGroups: none (expected: at least one of "
+                    + String.join(", ", TlsOptions.KNOWN_GROUPS) + ")");
+        }
+        String joined = String.join(",", groups);
+        try {
+            TlsOptions.parseGroups(joined);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("proxyTlsGroups: " + e.getMessage(), e);
+        }
+        for (String group : groups) {
+            if (!TlsOptions.KNOWN_GROUPS.contains(group)) {
+                throw new IllegalArgumentException("proxyTlsGroups: '" + group + "' (expected: one group per entry,"
+                        + " without spaces or commas)");
+            }
+        }
+    }
+
     private static void verifyPort(String field, int port) {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException(field + ": " + port + " (expected: 1-65535)");
@@ -324,6 +366,7 @@ public record InjectionConfig(
         private ContainerResources initResources = ContainerResources.INIT_DEFAULTS;
         private String logLevel = "info";
         private List<String> proxyJvmOptions = DEFAULT_PROXY_JVM_OPTIONS;
+        private List<String> proxyTlsGroups = TlsOptions.DEFAULT_GROUPS;
         private String tokenAudience = "palisade";
         private long tokenExpirationSeconds = 3600;
         private int proxyReadyTimeoutSeconds = 120;
@@ -395,6 +438,11 @@ public record InjectionConfig(
             return this;
         }
 
+        public Builder proxyTlsGroups(List<String> proxyTlsGroups) {
+            this.proxyTlsGroups = requireNonNull(proxyTlsGroups, "proxyTlsGroups");
+            return this;
+        }
+
         public Builder tokenAudience(String tokenAudience) {
             this.tokenAudience = requireNonNull(tokenAudience, "tokenAudience");
             return this;
@@ -425,6 +473,7 @@ public record InjectionConfig(
                     initResources,
                     logLevel,
                     proxyJvmOptions,
+                    proxyTlsGroups,
                     tokenAudience,
                     tokenExpirationSeconds,
                     proxyReadyTimeoutSeconds);

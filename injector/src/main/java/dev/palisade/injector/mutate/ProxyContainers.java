@@ -1,5 +1,6 @@
 package dev.palisade.injector.mutate;
 
+import dev.palisade.certs.tls.TlsOptions;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -207,6 +208,10 @@ final class ProxyContainers {
         env.add(value("PALISADE_DATA_DIR", DATA_DIR));
         if (!options.opaquePorts().isEmpty()) {
             env.add(value("PALISADE_OPAQUE_PORTS", PortList.format(options.opaquePorts())));
+        }
+        if (!config.proxyTlsGroups().equals(TlsOptions.DEFAULT_GROUPS)) {
+            // Only when chosen: the proxy's default is the same list, and pods injected before stay as they were.
+            env.add(value("PALISADE_TLS_GROUPS", String.join(",", config.proxyTlsGroups())));
         }
         if (!options.jvmOptions().isEmpty()) {
             // Read by the java launcher itself, so it reaches the proxy's JVM whatever script the image wraps it in;

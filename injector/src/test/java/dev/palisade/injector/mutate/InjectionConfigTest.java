@@ -3,6 +3,7 @@ package dev.palisade.injector.mutate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.palisade.certs.tls.TlsOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -78,6 +79,27 @@ class InjectionConfigTest {
                         "a kubelet variable",
                         b -> b.proxyJvmOptions(List.of("-Dx=$(SECRET)")),
                         "proxyJvmOptions: '-Dx=$(SECRET)'"),
+                bad(
+                        "a TLS group in lower case",
+                        b -> b.proxyTlsGroups(List.of("x25519")),
+                        "proxyTlsGroups: entry 1 of 'x25519', 'x25519', is not a key-exchange group"),
+                bad(
+                        "an empty TLS group",
+                        b -> b.proxyTlsGroups(List.of("X25519", "", "P-256")),
+                        "proxyTlsGroups: entry 2 of 'X25519,,P-256' is empty"),
+                bad(
+                        "a repeated TLS group",
+                        b -> b.proxyTlsGroups(List.of("P-256", "X25519", "P-256")),
+                        "proxyTlsGroups: entry 3 of 'P-256,X25519,P-256', 'P-256', is given twice"),
+                bad("no TLS group", b -> b.proxyTlsGroups(List.of()), "proxyTlsGroups: none (expected: at least one"),
+                bad(
+                        "two TLS groups in one entry",
+                        b -> b.proxyTlsGroups(List.of("X25519,P-256")),
+                        "proxyTlsGroups: 'X25519,P-256' (expected: one group per entry"),
+                bad(
+                        "a TLS group with a space",
+                        b -> b.proxyTlsGroups(List.of("X25519", "P-256 ")),
+                        "proxyTlsGroups: 'P-256 ' (expected: one group per entry"),
                 bad("short token", b -> b.tokenExpirationSeconds(60), "tokenExpirationSeconds: 60"),
                 bad("ready timeout", b -> b.proxyReadyTimeoutSeconds(0), "proxyReadyTimeoutSeconds: 0"));
     }
@@ -117,6 +139,19 @@ class InjectionConfigTest {
                         .build()
                         .proxyJvmOptions())
                 .hasSize(2);
+    }
+
+    @Test
+    void tlsGroupsParseFromOneCommaSeparatedString() {
+        assertThat(InjectionConfig.parseTlsGroups(" X25519 , P-256")).containsExactly("X25519", "P-256");
+        // Empty entries are kept for the record to name.
+        assertThat(InjectionConfig.parseTlsGroups("X25519,,P-256")).containsExactly("X25519", "", "P-256");
+        assertThat(InjectionConfig.builder()
+                        .image("img:1")
+                        .proxyTlsGroups(InjectionConfig.parseTlsGroups("P-384,X25519MLKEM768,P-521"))
+                        .build()
+                        .proxyTlsGroups())
+                .containsExactly("P-384", "X25519MLKEM768", "P-521");
     }
 
     @Test
@@ -191,6 +226,7 @@ class InjectionConfigTest {
         assertThat(config.proxyJvmOptions())
                 .isEqualTo(InjectionConfig.DEFAULT_PROXY_JVM_OPTIONS)
                 .contains("-Xmx48m");
+        assertThat(config.proxyTlsGroups()).isEqualTo(TlsOptions.DEFAULT_GROUPS);
         assertThat(config.systemNamespaces())
                 .containsExactly("kube-system", "kube-public", "kube-node-lease", "palisade-system");
     }

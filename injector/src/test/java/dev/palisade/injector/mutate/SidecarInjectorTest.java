@@ -560,6 +560,46 @@ class SidecarInjectorTest {
                 .contains("MALLOC_ARENA_MAX");
     }
 
+    @Test
+    void theDefaultTlsGroupsLeaveThePodSpecAsItWas() {
+        // Also when set explicitly: pods injected before --proxy-tls-groups existed stay the same.
+        for (InjectionConfig config : List.of(
+                CONFIG,
+                CONFIG.toBuilder()
+                        .proxyTlsGroups(List.of("X25519MLKEM768", "X25519", "P-256"))
+                        .build())) {
+            Pod injected = ((InjectionResult.Injected)
+                            new SidecarInjector(config).inject(pod(DEPLOYMENT_POD), SELECTED_130))
+                    .pod();
+
+            assertThat(injected).isEqualTo(inject(DEPLOYMENT_POD, SELECTED_130));
+            assertThat(proxy(injected).getEnv().stream().map(EnvVar::getName)).doesNotContain("PALISADE_TLS_GROUPS");
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1.28", "1.30"})
+    void chosenTlsGroupsReachOnlyTheProxyAsOneVariable(String version) {
+        SidecarInjector chosen = new SidecarInjector(
+                CONFIG.toBuilder().proxyTlsGroups(List.of("X25519", "P-256")).build());
+        InjectionResult result =
+                chosen.inject(pod(DEPLOYMENT_POD), new PodContext("shop", true, KubernetesVersion.parse(version)));
+
+        Pod injected = ((InjectionResult.Injected) result).pod();
+        Container proxy = proxy(injected);
+        assertThat(proxy.getEnv())
+                .filteredOn(e -> e.getName().equals("PALISADE_TLS_GROUPS"))
+                .singleElement()
+                .satisfies(e -> {
+                    assertThat(e.getValue()).isEqualTo("X25519,P-256");
+                    assertThat(e.getValueFrom()).isNull();
+                });
+        Stream.concat(injected.getSpec().getInitContainers().stream(), injected.getSpec().getContainers().stream())
+                .filter(c -> c != proxy)
+                .forEach(c -> assertThat(c.getEnv()).as(c.getName()).noneMatch(e -> e.getName()
+                        .equals("PALISADE_TLS_GROUPS")));
+    }
+
     private static Pod inject(String yaml, PodContext context) {
         InjectionResult result = injector.inject(pod(yaml), context);
         assertThat(result).isInstanceOf(InjectionResult.Injected.class);
