@@ -113,14 +113,14 @@ final class WebhookCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException, SSLException {
         PrintWriter out = spec.commandLine().getOut();
+        // The settings first: a bad chart value is a usage error now, not after the wait for the certificate.
+        SidecarInjector injector = new SidecarInjector(injection.config(spec));
         if (tlsWait != null) {
             awaitFiles(tlsWait, tlsCert, tlsKey);
         }
         ServingCertificate certificate = ServingCertificate.load(tlsCert, tlsKey);
-        AdmissionReviewHandler handler = new AdmissionReviewHandler(
-                new SidecarInjector(injection.config(spec)),
-                ClusterVersionSource.fixed(kubernetesVersion),
-                failurePolicy);
+        AdmissionReviewHandler handler =
+                new AdmissionReviewHandler(injector, ClusterVersionSource.fixed(kubernetesVersion), failurePolicy);
         WebhookServerConfig config = WebhookServerConfig.listeningOn(listen).withMaxBodyBytes(maxBodySize);
         WebhookServer server = WebhookServer.start(config, certificate, handler);
         Thread stopper = new Thread(server::close, "palisade-webhook-shutdown");
