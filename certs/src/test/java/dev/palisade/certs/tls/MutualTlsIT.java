@@ -1,6 +1,7 @@
 package dev.palisade.certs.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.palisade.certs.bundle.TrustBundle;
 import dev.palisade.certs.bundle.TrustBundleSet;
@@ -29,6 +30,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.junit.jupiter.api.Test;
@@ -366,6 +368,8 @@ class MutualTlsIT {
         assertThat(SpiffeSslContexts.resolveProvider(TlsProvider.AUTO)).hasToString("OPENSSL");
         assertThat(GroupSupport.isSupported(TlsOptions.X25519_MLKEM768)).isTrue();
         assertThat(GroupSupport.isSupported("NOT-A-GROUP")).isFalse();
+        // Every group an operator may choose is one this build offers: none is dropped silently.
+        assertThat(TlsOptions.KNOWN_GROUPS).allMatch(GroupSupport::isSupported);
         assertThat(SpiffeSslContexts.supportedGroups(List.of("NOT-A-GROUP", "X25519")))
                 .containsExactly("X25519");
         // The OpenSSL server and client both prefer it, and still complete a handshake.
@@ -430,6 +434,18 @@ class MutualTlsIT {
                 assertThat(next.nextLine()).isEqualTo(CLIENT_ID.toString());
             }
         }
+    }
+
+    @Test
+    void theJdkProviderRefusesGroupsItCannotSet() throws Exception {
+        assertThatThrownBy(() -> SpiffeSslContexts.forServer(
+                        issue(SERVER_ID), bundles, options(TlsProvider.JDK).withGroups(List.of("P-384"))))
+                .isInstanceOf(SSLException.class)
+                .hasMessageStartingWith("the key-exchange groups P-384 need BoringSSL (netty-tcnative), but the TLS"
+                        + " provider is the JDK's");
+        // The defaults are the JDK's to choose, as before.
+        assertThat(SpiffeSslContexts.forServer(issue(SERVER_ID), bundles, options(TlsProvider.JDK)))
+                .isNotNull();
     }
 
     @ParameterizedTest

@@ -117,7 +117,11 @@ public final class WorkloadIdentity implements AutoCloseable {
                 ? b.renewal
                 : RenewalSchedule.of(b.clock, random::nextDouble, RenewalSchedule.DEFAULT_JITTER_FRACTION);
         this.tlsOptions = b.tlsOptions;
-        this.grpcTls = b.tlsOptions.withAlpn(GRPC_ALPN);
+        // The control plane's channel (identity, xDS, flow-log shipping) keeps the default key-exchange groups whatever
+        // the data path's are: the control plane offers those, so an operator's --tls-groups can neither cut the
+        // sidecar off from it nor take the hybrid post-quantum group from the channel that carries its token, its CSRs,
+        // the policy and the flow logs.
+        this.grpcTls = b.tlsOptions.withGroups(TlsOptions.DEFAULT_GROUPS).withAlpn(GRPC_ALPN);
         this.serverSideAuthorizer = b.serverSideAuthorizer;
         this.clientSideAuthorizer = b.clientSideAuthorizer;
         TrustBundleSet bootstrap = TrustBundleSet.of(TrustBundle.read(workloadId.trustDomain(), b.bootstrapBundle));

@@ -3,6 +3,7 @@ package dev.palisade.proxy.sidecar;
 import static java.util.Objects.requireNonNull;
 
 import dev.palisade.certs.identity.IssuedIdentity;
+import dev.palisade.certs.tls.TlsOptions;
 import dev.palisade.proxy.admin.AdminEndpoints;
 import dev.palisade.proxy.admin.AdminServer;
 import dev.palisade.proxy.admin.HealthServer;
@@ -195,6 +196,19 @@ public final class Sidecar implements AutoCloseable {
                 .build();
         identity = id;
         closeables.add(id);
+        if (config.tls().groups().contains(TlsOptions.X25519_MLKEM768)) {
+            logger.info(
+                    "sidecar {}: TLS key exchange {} with the mesh",
+                    config.id(),
+                    config.tls().groups());
+        } else {
+            logger.warn(
+                    "sidecar {}: TLS key exchange {} with the mesh, without the hybrid post-quantum group {}"
+                            + " (--tls-groups); the control plane's channel keeps it",
+                    config.id(),
+                    config.tls().groups(),
+                    TlsOptions.X25519_MLKEM768);
+        }
         logger.info(
                 "sidecar {}: asking the control plane at {} for an SVID", config.id(), address(config.controlPlane()));
         CompletableFuture<?> svid = id.start();

@@ -211,6 +211,17 @@ class WorkloadIdentityIT {
     }
 
     @Test
+    void theControlPlaneChannelKeepsTheDefaultGroupsWhateverTheMeshUses() throws Exception {
+        // The fake control plane offers the default groups, as the real one does; P-384 is not among them.
+        identity = builder()
+                .tlsOptions(TlsOptions.defaults().withGroups(List.of("P-384")))
+                .build();
+        IssuedIdentity issued = identity.start().get(WITHIN.toSeconds(), TimeUnit.SECONDS);
+        assertThat(issued.svid().id()).isEqualTo(ORDERS);
+        assertThat(service.calls.get()).isEqualTo(1);
+    }
+
+    @Test
     void renewsAtHalfLifeWithTheRotatedToken() throws Exception {
         service.lifetime = Duration.ofSeconds(3); // valid from now-1s to now+3s: renewal 1 s from now
         identity = builder().build();
