@@ -206,10 +206,12 @@ final class InjectCommand implements Callable<Integer> {
         @Option(
                 names = "--proxy-tls-groups",
                 paramLabel = "GROUP[,GROUP...]",
-                description = "The proxies' TLS key-exchange groups, most preferred first, of X25519MLKEM768 (hybrid"
-                        + " post-quantum), X25519, P-256, P-384, P-521; given to the proxy as PALISADE_TLS_GROUPS"
-                        + " (default, and when empty: X25519MLKEM768,X25519,P-256, the proxy's own, and then the"
-                        + " variable is left out). Mesh-wide, no annotation: every sidecar must share a group.")
+                description = "The proxies' TLS key-exchange groups, most preferred first, of "
+                        + TlsOptions.KNOWN_GROUPS_TEXT
+                        + "; given to the proxy as PALISADE_TLS_GROUPS (default, and when empty: "
+                        + TlsOptions.DEFAULT_GROUPS_LINE
+                        + ", the proxy's own, and then the variable is left out). Mesh-wide, no annotation: every"
+                        + " sidecar must share a group.")
         private Optional<String> proxyTlsGroups = Optional.empty();
 
         /**

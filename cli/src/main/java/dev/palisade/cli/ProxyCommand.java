@@ -223,10 +223,11 @@ final class ProxyCommand implements Callable<Integer> {
     @Option(
             names = "--tls-groups",
             paramLabel = "GROUP[,GROUP...]",
-            defaultValue = "${env:PALISADE_TLS_GROUPS:-X25519MLKEM768,X25519,P-256}",
-            description = "TLS key-exchange groups, most preferred first, of X25519MLKEM768 (hybrid post-quantum),"
-                    + " X25519, P-256, P-384, P-521; every sidecar of a mesh must share one (default:"
-                    + " ${DEFAULT-VALUE}).",
+            defaultValue = "${env:PALISADE_TLS_GROUPS:-" + TlsOptions.DEFAULT_GROUPS_LINE + "}",
+            description = "TLS key-exchange groups of the mesh's connections, most preferred first, of "
+                    + TlsOptions.KNOWN_GROUPS_TEXT + "; every sidecar of a mesh must share one; the control plane's"
+                    + " channel keeps the default (default: $PALISADE_TLS_GROUPS, else "
+                    + TlsOptions.DEFAULT_GROUPS_LINE + ").",
             converter = TlsGroupsConverter.class)
     TlsGroups tlsGroups;
 
@@ -339,7 +340,7 @@ final class ProxyCommand implements Callable<Integer> {
         return 0;
     }
 
-    private SidecarConfig config() {
+    SidecarConfig config() {
         if (namespace == null || namespace.isBlank() || serviceAccount == null || serviceAccount.isBlank()) {
             throw new BadLine("the workload's identity needs --namespace and --service-account (or POD_NAMESPACE and"
                     + " SERVICE_ACCOUNT, which the injector sets)");
@@ -443,7 +444,10 @@ final class ProxyCommand implements Callable<Integer> {
         }
     }
 
-    /** The key-exchange groups of {@code --tls-groups}, in preference order. */
+    /**
+     * The key-exchange groups of {@code --tls-groups}, in preference order. A record around the list because a {@code
+     * List} field would be a repeatable option to picocli and to {@link ProxyFastLine}.
+     */
     record TlsGroups(List<String> names) {
         TlsGroups {
             names = List.copyOf(names);
@@ -457,7 +461,7 @@ final class ProxyCommand implements Callable<Integer> {
             try {
                 return new TlsGroups(TlsOptions.parseGroups(value));
             } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException(String.valueOf(e.getMessage()));
+                throw new CommandLine.TypeConversionException(String.valueOf(e.getMessage()));
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.palisade.cli;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.palisade.certs.tls.TlsOptions;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -158,7 +159,7 @@ final class ProxyFastLine {
                     "--tls-groups",
                     "tlsGroups",
                     Kind.SINGLE,
-                    "${env:PALISADE_TLS_GROUPS:-X25519MLKEM768,X25519,P-256}",
+                    "${env:PALISADE_TLS_GROUPS:-" + TlsOptions.DEFAULT_GROUPS_LINE + "}",
                     (c, v) -> c.tlsGroups = new ProxyCommand.TlsGroupsConverter().convert(v)),
             new Option(
                     "--max-header-bytes", "maxHeaderBytes", Kind.SINGLE, null, (c, v) -> c.maxHeaderBytes = decimal(v)),

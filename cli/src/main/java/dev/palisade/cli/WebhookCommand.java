@@ -23,6 +23,7 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
@@ -115,13 +116,18 @@ final class WebhookCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         // The settings first: a bad chart value is a usage error now, not after the wait for the certificate.
         SidecarInjector injector = new SidecarInjector(injection.config(spec));
+        WebhookServerConfig config;
+        try {
+            config = WebhookServerConfig.listeningOn(listen).withMaxBodyBytes(maxBodySize);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--max-body-size: " + e.getMessage(), e);
+        }
         if (tlsWait != null) {
             awaitFiles(tlsWait, tlsCert, tlsKey);
         }
         ServingCertificate certificate = ServingCertificate.load(tlsCert, tlsKey);
         AdmissionReviewHandler handler =
                 new AdmissionReviewHandler(injector, ClusterVersionSource.fixed(kubernetesVersion), failurePolicy);
-        WebhookServerConfig config = WebhookServerConfig.listeningOn(listen).withMaxBodyBytes(maxBodySize);
         WebhookServer server = WebhookServer.start(config, certificate, handler);
         Thread stopper = new Thread(server::close, "palisade-webhook-shutdown");
         Runtime.getRuntime().addShutdownHook(stopper);

@@ -3,7 +3,10 @@ package dev.palisade.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.palisade.certs.tls.TlsOptions;
 import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,6 +16,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -257,7 +261,41 @@ class ProxyFastLineTest {
         assertThat(bare.flowLogDir).isNull();
         assertThat(bare.health.getPort()).isEqualTo(15021);
         // The option's default is the TLS contexts' own.
-        assertThat(bare.tlsGroups.names()).isEqualTo(dev.palisade.certs.tls.TlsOptions.DEFAULT_GROUPS);
+        assertThat(bare.tlsGroups.names()).isEqualTo(TlsOptions.DEFAULT_GROUPS);
+    }
+
+    @Test
+    void theGroupsReachTheSidecarsTlsOptions(@TempDir Path dir) throws Exception {
+        Path bundle = Files.writeString(dir.resolve("bundle.pem"), "read at start-up, not here\n");
+        Path token = Files.writeString(dir.resolve("token"), "t0ken\n");
+        List<String> line = List.of(
+                "proxy",
+                "--no-capture",
+                "--inbound-for",
+                "1=127.0.0.1:1",
+                "--namespace",
+                "ns",
+                "--service-account",
+                "sa",
+                "--ca-bundle",
+                bundle.toString(),
+                "--token-file",
+                token.toString());
+        List<String> chosen = new ArrayList<>(line);
+        chosen.addAll(List.of("--tls-groups", "X25519,P-256"));
+
+        assertThat(ProxyFastLine.parse(chosen.toArray(String[]::new), name -> null)
+                        .orElseThrow()
+                        .config()
+                        .tls()
+                        .groups())
+                .containsExactly("X25519", "P-256");
+        assertThat(ProxyFastLine.parse(line.toArray(String[]::new), name -> null)
+                        .orElseThrow()
+                        .config()
+                        .tls()
+                        .groups())
+                .isEqualTo(TlsOptions.DEFAULT_GROUPS);
     }
 
     @Test

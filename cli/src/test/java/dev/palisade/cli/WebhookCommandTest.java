@@ -14,7 +14,7 @@ class WebhookCommandTest {
     Path dir;
 
     @Test
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
     void aBadInjectionSettingIsAUsageErrorBeforeTheWaitForTheCertificate() {
         // The chart starts the webhook before its certificate exists (--tls-wait 5m); a bad value must not wait too.
         CommandRunner palisade = new CommandRunner("webhook");
@@ -37,5 +37,25 @@ class WebhookCommandTest {
                 .startsWith("palisade webhook: invalid injection setting: proxyTlsGroups: entry 2 of"
                         + " 'X25519,x25519', 'x25519', is not a key-exchange group");
         assertThat(palisade.out()).isEmpty();
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void aBadBodyLimitIsAUsageErrorBeforeTheWaitToo() {
+        CommandRunner palisade = new CommandRunner("webhook");
+        int exit = palisade.run(
+                "--tls-cert",
+                dir.resolve("not-yet/tls.crt").toString(),
+                "--tls-key",
+                dir.resolve("not-yet/tls.key").toString(),
+                "--tls-wait",
+                "5m",
+                "--kubernetes-version",
+                "1.30",
+                "--max-body-size",
+                "10");
+
+        assertThat(exit).as(palisade.err()).isEqualTo(2);
+        assertThat(palisade.err()).startsWith("palisade webhook: --max-body-size: ");
     }
 }

@@ -24,7 +24,10 @@ public record TlsOptions(
     /** The hybrid post-quantum group (ML-KEM-768 + X25519), as Linkerd and Chrome already offer it. */
     public static final String X25519_MLKEM768 = "X25519MLKEM768";
 
-    public static final List<String> DEFAULT_GROUPS = List.of(X25519_MLKEM768, "X25519", "P-256");
+    /** {@link #DEFAULT_GROUPS} as an option's value: a constant, for annotations and help texts. */
+    public static final String DEFAULT_GROUPS_LINE = "X25519MLKEM768,X25519,P-256";
+
+    public static final List<String> DEFAULT_GROUPS = List.of(DEFAULT_GROUPS_LINE.split(","));
 
     /**
      * The key-exchange groups an operator may choose from, by BoringSSL's names: the hybrid, X25519 and the NIST
@@ -32,6 +35,9 @@ public record TlsOptions(
      * error at start-up instead of a group that BoringSSL silently does not offer.
      */
     public static final List<String> KNOWN_GROUPS = List.of(X25519_MLKEM768, "X25519", "P-256", "P-384", "P-521");
+
+    /** {@link #KNOWN_GROUPS} for help texts. */
+    public static final String KNOWN_GROUPS_TEXT = "X25519MLKEM768 (hybrid post-quantum), X25519, P-256, P-384, P-521";
 
     public TlsOptions {
         requireNonNull(minVersion, "minVersion");

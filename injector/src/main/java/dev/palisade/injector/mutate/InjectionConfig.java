@@ -262,13 +262,15 @@ public record InjectionConfig(
     }
 
     /**
-     * Splits the cluster's TLS groups as {@code --proxy-tls-groups} gives them: comma-separated, spaces around each one
-     * ignored, as the proxy's own {@code --tls-groups} reads them. The record's constructor checks them.
+     * The cluster's TLS groups as {@code --proxy-tls-groups} gives them, read as the proxy's own {@code --tls-groups}
+     * reads them ({@link TlsOptions#parseGroups}, which names a bad entry as the operator wrote it).
      */
     public static List<String> parseTlsGroups(String value) {
-        return Stream.of(requireNonNull(value, "value").split(",", -1))
-                .map(String::strip)
-                .toList();
+        try {
+            return TlsOptions.parseGroups(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("proxyTlsGroups: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -323,25 +325,14 @@ public record InjectionConfig(
     }
 
     /**
-     * The groups as {@link TlsOptions#parseGroups} accepts them, which names the first empty, unknown or repeated one;
-     * and one exact name per entry, since the proxy reads them back from one comma-separated variable.
+     * Groups that {@link #parseTlsGroups} would give back unchanged from their comma-joined form: known, none repeated,
+     * one exact name per entry (the proxy reads them back from one comma-separated variable).
      */
     private static void verifyTlsGroups(List<String> groups) {
-        if (groups.isEmpty()) {
-            throw new IllegalArgumentException("proxyTlsGroups: none (expected: at least one of "
-                    + String.join(", ", TlsOptions.KNOWN_GROUPS) + ")");
-        }
         String joined = String.join(",", groups);
-        try {
-            TlsOptions.parseGroups(joined);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("proxyTlsGroups: " + e.getMessage(), e);
-        }
-        for (String group : groups) {
-            if (!TlsOptions.KNOWN_GROUPS.contains(group)) {
-                throw new IllegalArgumentException("proxyTlsGroups: '" + group + "' (expected: one group per entry,"
-                        + " without spaces or commas)");
-            }
+        if (!parseTlsGroups(joined).equals(groups)) {
+            throw new IllegalArgumentException("proxyTlsGroups: " + groups + " (expected: one group per entry, without"
+                    + " spaces or commas, from " + String.join(", ", TlsOptions.KNOWN_GROUPS) + ")");
         }
     }
 

@@ -91,15 +91,15 @@ class InjectionConfigTest {
                         "a repeated TLS group",
                         b -> b.proxyTlsGroups(List.of("P-256", "X25519", "P-256")),
                         "proxyTlsGroups: entry 3 of 'P-256,X25519,P-256', 'P-256', is given twice"),
-                bad("no TLS group", b -> b.proxyTlsGroups(List.of()), "proxyTlsGroups: none (expected: at least one"),
+                bad("no TLS group", b -> b.proxyTlsGroups(List.of()), "proxyTlsGroups: entry 1 of '' is empty"),
                 bad(
                         "two TLS groups in one entry",
                         b -> b.proxyTlsGroups(List.of("X25519,P-256")),
-                        "proxyTlsGroups: 'X25519,P-256' (expected: one group per entry"),
+                        "proxyTlsGroups: [X25519,P-256] (expected: one group per entry"),
                 bad(
                         "a TLS group with a space",
                         b -> b.proxyTlsGroups(List.of("X25519", "P-256 ")),
-                        "proxyTlsGroups: 'P-256 ' (expected: one group per entry"),
+                        "proxyTlsGroups: [X25519, P-256 ] (expected: one group per entry"),
                 bad("short token", b -> b.tokenExpirationSeconds(60), "tokenExpirationSeconds: 60"),
                 bad("ready timeout", b -> b.proxyReadyTimeoutSeconds(0), "proxyReadyTimeoutSeconds: 0"));
     }
@@ -144,8 +144,10 @@ class InjectionConfigTest {
     @Test
     void tlsGroupsParseFromOneCommaSeparatedString() {
         assertThat(InjectionConfig.parseTlsGroups(" X25519 , P-256")).containsExactly("X25519", "P-256");
-        // Empty entries are kept for the record to name.
-        assertThat(InjectionConfig.parseTlsGroups("X25519,,P-256")).containsExactly("X25519", "", "P-256");
+        // A bad entry is named as the operator wrote the list.
+        assertThatThrownBy(() -> InjectionConfig.parseTlsGroups(" X25519 , ,P-256"))
+                .hasMessage("proxyTlsGroups: entry 2 of ' X25519 , ,P-256' is empty (expected: a comma-separated"
+                        + " list of X25519MLKEM768, X25519, P-256, P-384, P-521)");
         assertThat(InjectionConfig.builder()
                         .image("img:1")
                         .proxyTlsGroups(InjectionConfig.parseTlsGroups("P-384,X25519MLKEM768,P-521"))
