@@ -13,8 +13,8 @@ import java.util.List;
  * @param minVersion the oldest version accepted; TLS 1.3 by default, 1.2 when an operator allows it
  * @param provider BoringSSL or the JDK
  * @param groups key-exchange groups in preference order (BoringSSL only; the JDK 17 provider uses its
- *     own defaults, X25519 first); {@code X25519MLKEM768} is dropped where the BoringSSL build does
- *     not know it
+ *     own defaults, X25519 first, so a context built on it refuses any other list); {@code X25519MLKEM768}
+ *     is dropped where the BoringSSL build does not know it
  * @param alpn application protocols to offer or accept, in preference order (empty: no ALPN)
  * @param clockSkew tolerated difference between the peers' clocks when checking validity windows
  */
