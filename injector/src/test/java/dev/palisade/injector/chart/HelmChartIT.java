@@ -10,6 +10,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
+import dev.palisade.certs.tls.TlsOptions;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -77,9 +78,25 @@ class HelmChartIT {
         "image.pullPolicy,         Sometimes, pullPolicy",
         "flowLogs.otlp.endpoint,   otel-collector:4318, endpoint",
         "flowLogs.otlp.queueSize,  2000000,  queueSize",
+        "proxy.tlsGroups,          x25519,   tlsGroups",
+        "proxy.tlsGroups,          X25519;P-256, tlsGroups",
+        "proxy.tlsGroups,          X448,     tlsGroups",
     })
     void refusesValuesOutsideTheirRange(String key, String value, String message) {
         assertThatThrownBy(() -> template(Map.of(key, value))).hasMessageContaining(message);
+    }
+
+    @Test
+    void theSchemasTlsGroupsAreTheOnesTheProxyKnows() throws Exception {
+        // helm install refuses a misspelt group; the webhook would otherwise fail at start, naming it.
+        String group = "(" + String.join("|", TlsOptions.KNOWN_GROUPS) + ")";
+        String pattern = new ObjectMapper()
+                .readTree(Files.readString(CHART.resolve("values.schema.json")))
+                .at("/properties/proxy/properties/tlsGroups/pattern")
+                .asText();
+        assertThat(pattern).isEqualTo("^$|^ *" + group + " *(, *" + group + " *)*$");
+        assertThat(render(Map.of("proxy.tlsGroups", "P-384, X25519MLKEM768,P-521")))
+                .isNotEmpty();
     }
 
     @Test
