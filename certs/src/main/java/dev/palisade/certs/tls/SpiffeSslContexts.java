@@ -187,15 +187,6 @@ public final class SpiffeSslContexts {
         requireNonNull(options, "options");
         requireNonNull(authorizer, "authorizer");
         SslProvider provider = resolveProvider(options.provider());
-        if (provider != SslProvider.OPENSSL && !options.groups().equals(TlsOptions.DEFAULT_GROUPS)) {
-            // The JDK 17 provider has no per-context groups: it would offer its own (x25519, secp256r1, …) instead.
-            throw new SSLException("the key-exchange groups " + String.join(",", options.groups())
-                    + " need BoringSSL (netty-tcnative), but the TLS provider is the JDK's"
-                    + (OpenSsl.isAvailable()
-                            ? ""
-                            : " (netty-tcnative did not load: " + OpenSsl.unavailabilityCause() + ")")
-                    + ", which offers its own groups");
-        }
         SvidVerifier verifier = SvidVerifier.of(bundles, clock, options.clockSkew());
         SpiffeTrustManager trust = new SpiffeTrustManager(verifier, authorizer);
         builder.sslProvider(provider)
@@ -217,6 +208,14 @@ public final class SpiffeSslContexts {
         if (provider == SslProvider.OPENSSL) {
             List<String> groups = supportedGroups(options.groups());
             builder.option(OpenSslContextOption.GROUPS, groups.toArray(new String[0]));
+        } else if (!options.groups().equals(TlsOptions.DEFAULT_GROUPS)) {
+            // The JDK 17 provider has no per-context groups: it would offer its own (x25519, secp256r1, …) instead.
+            throw new SSLException("the key-exchange groups " + String.join(",", options.groups())
+                    + " need BoringSSL (netty-tcnative), but the TLS provider is the JDK's"
+                    + (OpenSsl.isAvailable()
+                            ? ""
+                            : " (netty-tcnative did not load: " + OpenSsl.unavailabilityCause() + ")")
+                    + ", which offers its own groups");
         }
         try {
             return builder.build();
