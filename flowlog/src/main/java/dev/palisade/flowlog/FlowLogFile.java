@@ -51,8 +51,12 @@ public final class FlowLogFile implements AutoCloseable {
 
     private static final Object STOP = new Object();
     private static final long IDLE_POLL_MILLIS = 200;
-    /** How long the writer naps when the queue is empty but lines are unflushed. */
-    private static final long BATCH_NAP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * How long the writer naps when the queue is empty but lines are unflushed. Each nap is a timer wake-up of the
+     * writer thread, which on a busy machine costs more than rendering a few records: 10 ms rather than 1 ms took a
+     * fifth to a third off the flow-log threads' CPU per request (perf/README.md, "The flow-log writer's naps").
+     */
+    private static final long BATCH_NAP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     /** Naps that find the queue empty before the writer flushes and waits to be woken. */
     private static final int BATCH_LOOKS = 2;
     /** The longest a written line waits in the buffer under a steady stream of records. */
@@ -226,7 +230,7 @@ public final class FlowLogFile implements AutoCloseable {
                 Object item = queue.poll();
                 if (item == null && unflushed && emptyLooks < BATCH_LOOKS) {
                     // Nothing waits on the queue while the writer naps, so producers signal nobody: under load the
-                    // writer wakes once a millisecond for a batch instead of once per record, and writes it at once.
+                    // writer wakes once a nap for a batch instead of once per record, and writes it at once.
                     emptyLooks++;
                     LockSupport.parkNanos(BATCH_NAP_NANOS);
                     continue;
