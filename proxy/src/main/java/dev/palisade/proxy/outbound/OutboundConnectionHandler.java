@@ -49,6 +49,8 @@ import org.slf4j.LoggerFactory;
  */
 final class OutboundConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger logger = LoggerFactory.getLogger(OutboundConnectionHandler.class);
+    /** What the app may send before its upstream is ready; reading then waits for the relay. */
+    static final int MAX_EARLY_BYTES = 64 * 1024;
 
     /** RFC 9113 §3.4. */
     private static final ByteBuf H2_PREFACE = Unpooled.unreleasableBuffer(
@@ -94,6 +96,7 @@ final class OutboundConnectionHandler extends ChannelInboundHandlerAdapter {
             conn.destinationAddress = passthrough.address();
             decided = true;
             connect(ctx, passthrough.address(), null);
+            readWhileConnecting(ctx);
         } else if (target instanceof OutboundTarget.Mesh m) {
             conn.destinationAddress = m.address();
             mesh = m;
@@ -116,7 +119,8 @@ final class OutboundConnectionHandler extends ChannelInboundHandlerAdapter {
         ByteBuf held = peeked;
         peeked = held == null ? buf : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), held, buf);
         if (decided) {
-            return; // read before the relay started: kept and sent first
+            readWhileConnecting(ctx); // read before the relay started: kept and sent first
+            return;
         }
         ByteBuf p = requireNonNull(peeked);
         int n = Math.min(p.readableBytes(), H2_PREFACE.readableBytes());
@@ -183,6 +187,7 @@ final class OutboundConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         connect(ctx, m.address(), sslContext);
+        readWhileConnecting(ctx);
     }
 
     private void connect(ChannelHandlerContext ctx, InetSocketAddress address, @Nullable SslContext sslContext) {
@@ -291,8 +296,23 @@ final class OutboundConnectionHandler extends ChannelInboundHandlerAdapter {
         if (appInputEnded) {
             app.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
         }
-        app.config().setAutoRead(true);
-        u.config().setAutoRead(true);
+        RelayHandler.resumeReading(app);
+        RelayHandler.resumeReading(u);
+    }
+
+    /**
+     * While the upstream connects, keeps a read pending on the app's channel, up to {@link #MAX_EARLY_BYTES} read
+     * ahead (the relay sends them first), so that epoll keeps watching its socket for input. Netty 4.2.18 takes a
+     * socket that waits for no event out of epoll but keeps treating it as registered, and an event left over from
+     * the socket that had the same descriptor number before (closed and reused within one epoll batch) clears the
+     * read-hang-up interest of the new one: with reading paused as well, the relay's start then failed with ENOENT
+     * and closed the app's connection unanswered (about one in 8,000 connections of perf/run's handshake-bound load).
+     */
+    private void readWhileConnecting(ChannelHandlerContext ctx) {
+        ByteBuf p = peeked;
+        if (p == null || p.readableBytes() < MAX_EARLY_BYTES) {
+            ctx.read();
+        }
     }
 
     private void refuse(ChannelHandlerContext ctx, String reason) {

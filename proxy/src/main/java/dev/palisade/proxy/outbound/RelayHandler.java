@@ -65,7 +65,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // This channel drained below the low water mark: the peer may read again.
         if (ctx.channel().isWritable()) {
-            peer.config().setAutoRead(true);
+            resumeReading(peer);
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -131,6 +131,19 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
                 peer.close();
             }
         };
+    }
+
+    /**
+     * Turns reading of {@code channel} back on, unless its input has ended. Netty 4.2.18's epoll transport takes a
+     * socket out of epoll once it waits for no event at all (its input ended and reading is paused), yet still treats
+     * it as registered: asking for input again then fails with ENOENT, which used to end the relay before the answer
+     * to a half-closed request was sent. With the input ended there is nothing left to read anyway.
+     */
+    static void resumeReading(Channel channel) {
+        if (channel instanceof DuplexChannel duplex && duplex.isInputShutdown()) {
+            return;
+        }
+        channel.config().setAutoRead(true);
     }
 
     static void closeOnFlush(Channel channel) {

@@ -317,6 +317,32 @@ final class OutboundServerIT {
         assertThat(echo.bytesReceived.get()).isEqualTo(4);
     }
 
+    /**
+     * On epoll, the transport a deployed sidecar runs: an app that half-closes right after its request (the FIN
+     * arrives while the upstream handshake is still running) still gets the whole answer. Netty 4.2.18 removes a
+     * socket from epoll once it waits for no event at all (input ended, reading paused) but keeps treating it as
+     * registered, so turning reading back on failed with ENOENT and the relay closed both sides, answer unsent.
+     */
+    @Test
+    void onEpollAnAppThatHalfClosesAfterItsRequestStillGetsTheAnswer() throws Exception {
+        assumeTrue(Epoll.isAvailable(), "epoll unavailable");
+        EchoServer echo = echo(payments);
+        EventLoopGroup epoll = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        try (OutboundServer server = OutboundServer.explicit(
+                epoll,
+                InetAddress.getLoopbackAddress(),
+                List.of(upstream("p", echo, PAYMENTS)),
+                services(tls, OutboundSettings.defaults(), null))) {
+            for (int i = 0; i < 50; i++) {
+                assertThat(AppClient.exchange(server.localAddress("p"), bytes("ping " + i)))
+                        .as("exchange %d", i)
+                        .isEqualTo(bytes("ping " + i));
+            }
+        } finally {
+            epoll.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
     @Test
     void theNextConnectionToAnUpstreamResumesItsTlsSession() throws Exception {
         EchoServer echo = echo(payments);
