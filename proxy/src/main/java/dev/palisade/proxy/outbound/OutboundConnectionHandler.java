@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The first stage of an app connection: decides where it goes ({@link OutboundTarget}), peeks at the app's first
  * bytes to choose ALPN, connects, checks the server's identity, then replaces itself with a {@link RelayHandler} in
- * each direction. Until then it reads only when it wants bytes (auto-read is off), so an app cannot push more than a
- * read's worth of data into the sidecar before the upstream exists.
+ * each direction. Until then auto-read is off: it reads to peek, and while the upstream connects it keeps one read
+ * pending as long as fewer than {@link #MAX_EARLY_BYTES} are held, so an app can push at most that plus one read's
+ * worth of data into the sidecar before the upstream exists.
  *
  * <p>Why peek: the inbound sidecar chooses its codec by ALPN, so a client that speaks HTTP/2 (the 24-byte connection
  * preface of RFC 9113 §3.4) must be offered {@code h2}; anything else is offered {@code http/1.1}. A server-speaks-first
@@ -49,8 +50,11 @@ import org.slf4j.LoggerFactory;
  */
 final class OutboundConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger logger = LoggerFactory.getLogger(OutboundConnectionHandler.class);
-    /** What the app may send before its upstream is ready; reading then waits for the relay. */
-    static final int MAX_EARLY_BYTES = 64 * 1024;
+    /**
+     * Bytes held before reading waits for the relay (one more read may add to them): while the upstream connects, a
+     * pending read matters for what epoll watches, not for how much it brings.
+     */
+    static final int MAX_EARLY_BYTES = 16 * 1024;
 
     /** RFC 9113 §3.4. */
     private static final ByteBuf H2_PREFACE = Unpooled.unreleasableBuffer(
@@ -95,8 +99,8 @@ final class OutboundConnectionHandler extends ChannelInboundHandlerAdapter {
         } else if (target instanceof OutboundTarget.Passthrough passthrough) {
             conn.destinationAddress = passthrough.address();
             decided = true;
-            connect(ctx, passthrough.address(), null);
             readWhileConnecting(ctx);
+            connect(ctx, passthrough.address(), null);
         } else if (target instanceof OutboundTarget.Mesh m) {
             conn.destinationAddress = m.address();
             mesh = m;
@@ -186,8 +190,8 @@ final class OutboundConnectionHandler extends ChannelInboundHandlerAdapter {
             refuse(ctx, "other");
             return;
         }
-        connect(ctx, m.address(), sslContext);
         readWhileConnecting(ctx);
+        connect(ctx, m.address(), sslContext);
     }
 
     private void connect(ChannelHandlerContext ctx, InetSocketAddress address, @Nullable SslContext sslContext) {
@@ -301,8 +305,8 @@ final class OutboundConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * While the upstream connects, keeps a read pending on the app's channel, up to {@link #MAX_EARLY_BYTES} read
-     * ahead (the relay sends them first), so that epoll keeps watching its socket for input. Netty 4.2.18 takes a
+     * While the upstream connects, keeps a read pending on the app's channel, up to {@link #MAX_EARLY_BYTES} held
+     * (the relay sends them first), so that epoll keeps watching its socket for input. Netty 4.2.18 takes a
      * socket that waits for no event out of epoll but keeps treating it as registered, and an event left over from
      * the socket that had the same descriptor number before (closed and reused within one epoll batch) clears the
      * read-hang-up interest of the new one: with reading paused as well, the relay's start then failed with ENOENT
@@ -310,7 +314,7 @@ final class OutboundConnectionHandler extends ChannelInboundHandlerAdapter {
      */
     private void readWhileConnecting(ChannelHandlerContext ctx) {
         ByteBuf p = peeked;
-        if (p == null || p.readableBytes() < MAX_EARLY_BYTES) {
+        if (!appInputEnded && !ctx.isRemoved() && (p == null || p.readableBytes() < MAX_EARLY_BYTES)) {
             ctx.read();
         }
     }

@@ -343,6 +343,33 @@ final class OutboundServerIT {
         }
     }
 
+    /**
+     * On epoll: an answer larger than the app's socket buffers, to an app that half-closed after its request. After
+     * the FIN the socket waits for no event, and Netty 4.2.18 takes it out of epoll; the write that then needs to wait
+     * for room must still get it.
+     */
+    @Test
+    void onEpollAHalfClosedAppStillGetsAnAnswerLargerThanItsSocketBuffers() throws Exception {
+        assumeTrue(Epoll.isAvailable(), "epoll unavailable");
+        EchoServer echo = echo(payments);
+        EventLoopGroup epoll = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        byte[] payload = new byte[4 * 1024 * 1024 + 17];
+        for (int i = 0; i < payload.length; i++) {
+            payload[i] = (byte) (i * 31 + (i >>> 11));
+        }
+        try (OutboundServer server = OutboundServer.explicit(
+                epoll,
+                InetAddress.getLoopbackAddress(),
+                List.of(upstream("p", echo, PAYMENTS)),
+                services(tls, OutboundSettings.defaults(), null))) {
+            byte[] received = AppClient.exchange(server.localAddress("p"), payload);
+            assertThat(received).hasSize(payload.length);
+            assertThat(received).isEqualTo(payload);
+        } finally {
+            epoll.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
     @Test
     void theNextConnectionToAnUpstreamResumesItsTlsSession() throws Exception {
         EchoServer echo = echo(payments);
