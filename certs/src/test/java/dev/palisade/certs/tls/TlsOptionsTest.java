@@ -3,6 +3,7 @@ package dev.palisade.certs.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -50,6 +51,14 @@ class TlsOptionsTest {
         assertThat(TlsOptions.DEFAULT_GROUPS).first().isEqualTo(TlsOptions.X25519_MLKEM768);
         assertThat(TlsOptions.KNOWN_GROUPS).containsAll(TlsOptions.DEFAULT_GROUPS);
         assertThat(TlsOptions.defaults().groups()).isEqualTo(TlsOptions.DEFAULT_GROUPS);
+    }
+
+    @Test
+    void theHelpTextNamesExactlyTheKnownGroupsInTheirOrder() {
+        // A constant for picocli's annotations, so written out by hand: it must not drift from the list it describes.
+        String namesOnly = TlsOptions.KNOWN_GROUPS_TEXT.replaceAll(" \\([^)]*\\)", "");
+
+        assertThat(List.of(namesOnly.split(", "))).isEqualTo(TlsOptions.KNOWN_GROUPS);
     }
 
     @Test
